@@ -1,0 +1,154 @@
+package chat
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// do runs one command for s and reports whether the session goes on.
+func (h *Hub) do(s *Session, cmd Command) bool {
+	switch cmd.Op {
+	case OpNone:
+	case OpSay:
+		h.say(s, cmd)
+	case OpDM:
+		h.dm(s, cmd.Name, cmd.Text, cmd.Ref)
+	case OpNick:
+		h.rename(s, cmd.Name, cmd.Ref)
+	case OpWho:
+		s.send(&Event{Kind: EvWho, Ref: cmd.Ref, Users: h.userList()})
+	case OpJoin:
+		h.join(s, cmd.Room, cmd.Ref)
+	case OpRooms:
+		s.send(&Event{Kind: EvRooms, Ref: cmd.Ref, Rooms: h.roomList()})
+	case OpHelp:
+		s.send(&Event{Kind: EvHelp, Ref: cmd.Ref})
+	case OpPing:
+		s.send(&Event{Kind: EvPong, Ref: cmd.Ref})
+	case OpQuit:
+		s.finish(&Event{Kind: EvBye, Ref: cmd.Ref, Reason: ByeQuit})
+		return false
+	case OpInvalid:
+		s.send(&Event{Kind: EvError, Ref: cmd.Ref, Err: cmd.Err})
+	}
+	return true
+}
+
+func replyErr(s *Session, ref []byte, e *Error) {
+	s.send(&Event{Kind: EvError, Ref: ref, Err: e})
+}
+
+// say sends a chat line to s's room, s included; a line that is empty once
+// cleaned is dropped. An ADDR#TEXT line whose ADDR is a connected user's
+// address is a private message instead.
+func (h *Hub) say(s *Session, cmd Command) {
+	text := Clean(cmd.Text)
+	if cmd.AddrDM && !h.cfg.HideAddrs {
+		if i := strings.IndexByte(text, '#'); i > 0 {
+			if to := h.byAddr(strings.TrimSpace(text[:i])); to != nil {
+				h.dmTo(s, to, text[i+1:], cmd.Ref)
+				return
+			}
+		}
+	}
+	if text == "" {
+		return
+	}
+	r := s.room.Load()
+	ev := &Event{Kind: EvMsg, TS: now(), Room: r.name, Name: s.Name(), Addr: s.pubAddr, Text: text}
+	r.mu.Lock()
+	// The ID is taken under the room lock so that IDs rise in the order
+	// the room's members receive the messages.
+	ev.ID = h.nextID.Add(1)
+	r.broadcastLocked(ev, nil)
+	r.mu.Unlock()
+}
+
+// now is the time events carry: UTC, to the millisecond as the wire shows it.
+func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+func (h *Hub) byAddr(addr string) *Session {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.addrs[addr]
+}
+
+func (h *Hub) byName(name string) *Session {
+	key := Fold(name)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.names[key]
+}
+
+// dm sends a private message, checking in the seed's order: unknown name,
+// then empty text. (Usage errors are the codec's.)
+func (h *Hub) dm(s *Session, name, text string, ref []byte) {
+	name = Clean(name)
+	to := h.byName(name)
+	if to == nil {
+		replyErr(s, ref, &Error{Problem: ProbNoSuchUser, Arg: name})
+		return
+	}
+	h.dmTo(s, to, Clean(text), ref)
+}
+
+func (h *Hub) dmTo(s, to *Session, text string, ref []byte) {
+	if text == "" {
+		replyErr(s, ref, &Error{Problem: ProbEmptyMessage})
+		return
+	}
+	id, ts := h.nextID.Add(1), now()
+	from, toName := s.Name(), to.Name()
+	to.send(&Event{Kind: EvDMIn, ID: id, TS: ts, Name: from, To: toName, Addr: s.pubAddr, Text: text})
+	s.send(&Event{Kind: EvDMOut, Ref: ref, ID: id, TS: ts, Name: from, To: toName, Addr: s.pubAddr, Text: text})
+}
+
+// rename gives s a new name if it is valid and nobody else has it (ignoring
+// case); the check and the take happen under one lock.
+func (h *Hub) rename(s *Session, name string, ref []byte) {
+	name = Clean(name)
+	if err := ValidName(name); err != nil {
+		replyErr(s, ref, &Error{Problem: ProbInvalidName, Name: err})
+		return
+	}
+	key := Fold(name)
+	h.mu.Lock()
+	if other := h.names[key]; other != nil && other != s {
+		h.mu.Unlock()
+		replyErr(s, ref, &Error{Problem: ProbNameTaken, Arg: name})
+		return
+	}
+	old := s.ident.Load()
+	delete(h.names, old.key)
+	h.names[key] = s
+	s.ident.Store(&ident{name: name, key: key})
+	h.mu.Unlock()
+
+	s.send(&Event{Kind: EvNickOK, Ref: ref, Old: old.name, Name: name})
+	if old.name != name {
+		r := s.room.Load()
+		r.broadcast(&Event{Kind: EvPresence, Presence: Renamed, Name: name, Old: old.name, Room: r.name, Addr: s.pubAddr}, s)
+	}
+}
+
+// userList lists everyone online, sorted by folded name.
+func (h *Hub) userList() []UserInfo {
+	type row struct {
+		key string
+		UserInfo
+	}
+	h.mu.RLock()
+	rows := make([]row, 0, len(h.sessions))
+	for s := range h.sessions {
+		id := s.ident.Load()
+		rows = append(rows, row{id.key, UserInfo{Name: id.name, Room: s.roomName()}})
+	}
+	h.mu.RUnlock()
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
+	users := make([]UserInfo, len(rows))
+	for i, r := range rows {
+		users[i] = r.UserInfo
+	}
+	return users
+}

@@ -1,0 +1,68 @@
+package chat
+
+import "time"
+
+// Command is one request from a client, decoded by a codec from one line.
+type Command struct {
+	Op   Op
+	Ref  []byte // the request's id (raw JSON string or number); nil in text mode
+	Name string // OpNick: the new name; OpDM: the recipient
+	Room string // OpJoin
+	Text string // OpSay, OpDM
+	// AddrDM marks a text line of the form ADDR#TEXT: when the part before
+	// the first '#' is a connected user's address, it is a private message,
+	// otherwise an ordinary chat line.
+	AddrDM bool
+	Err    *Error // OpInvalid: what was wrong with the line
+}
+
+// Op is what a Command asks for.
+type Op uint8
+
+// The operations of PROTOCOL.md.
+const (
+	OpNone    Op = iota // an empty line: activity, nothing else
+	OpSay               // chat to your room
+	OpDM                // private message
+	OpNick              // rename
+	OpWho               // list users
+	OpJoin              // change room
+	OpRooms             // list rooms
+	OpHelp              // list commands
+	OpPing              // keep-alive
+	OpQuit              // leave
+	OpInvalid           // a line the codec could not make sense of; Err says why
+)
+
+// Codec is one wire mode: it turns a client's lines into Commands and Events
+// into lines. A codec is shared by all sessions that use it and must be safe
+// for concurrent use.
+type Codec interface {
+	// Parse decodes one line (without its LF). It must not keep line.
+	Parse(line []byte) Command
+	// Append appends ev's wire form, one or more LF-terminated lines, to dst.
+	Append(dst []byte, ev *Event) []byte
+	// Slot is the codec's index into Event's encoding cache (SlotText, SlotJSON).
+	Slot() int
+}
+
+// Conn is one client connection as a transport offers it: message-oriented,
+// one reader goroutine and one writer goroutine.
+type Conn interface {
+	// ReadLine returns the next line without its newline; the slice is valid
+	// until the next call. A line over the limit yields ErrLineTooLong and is
+	// discarded up to its newline. A read past the read deadline fails with
+	// an error for which os.IsTimeout / errors.Is(err, os.ErrDeadlineExceeded)
+	// holds.
+	ReadLine() ([]byte, error)
+	SetReadDeadline(t time.Time) error
+	// WriteEvents writes evs, each encoded by c, in as few writes as it can,
+	// giving up at the write deadline.
+	WriteEvents(evs []*Event, c Codec) error
+	SetWriteDeadline(t time.Time) error
+	// Close closes the connection; it may be called from any goroutine, more
+	// than once, and unblocks ReadLine and WriteEvents.
+	Close() error
+	// RemoteAddr is the peer's address as Go prints it ("127.0.0.1:51234").
+	RemoteAddr() string
+}

@@ -1,0 +1,100 @@
+package chat
+
+import "errors"
+
+// Code is a protocol error: the JSON mode sends it as error.code, the text
+// mode words it from its catalogue. Keep this list in step with PROTOCOL.md.
+type Code uint8
+
+// The protocol's error codes.
+const (
+	CodeBadRequest Code = iota + 1
+	CodeUnknownOp
+	CodeNameTaken
+	CodeInvalidName
+	CodeNoSuchUser
+	CodeEmptyMessage
+	CodeLineTooLong
+	CodeRateLimited
+	CodeUnauthorized
+	CodeBadPassword
+	CodeNameRegistered
+	CodeStoreUnavailable
+)
+
+var codeNames = [...]string{
+	CodeBadRequest:       "bad_request",
+	CodeUnknownOp:        "unknown_op",
+	CodeNameTaken:        "name_taken",
+	CodeInvalidName:      "invalid_name",
+	CodeNoSuchUser:       "no_such_user",
+	CodeEmptyMessage:     "empty_message",
+	CodeLineTooLong:      "line_too_long",
+	CodeRateLimited:      "rate_limited",
+	CodeUnauthorized:     "unauthorized",
+	CodeBadPassword:      "bad_password",
+	CodeNameRegistered:   "name_registered",
+	CodeStoreUnavailable: "store_unavailable",
+}
+
+// String returns the code as the JSON mode spells it.
+func (c Code) String() string {
+	if int(c) < len(codeNames) && codeNames[c] != "" {
+		return codeNames[c]
+	}
+	return "bad_request"
+}
+
+// Problem says which error a client made; several problems share a code
+// (a usage error and a malformed JSON object are both bad_request) but are
+// worded differently.
+type Problem uint8
+
+// The problems a client can be told about.
+const (
+	ProbBadRequest     Problem = iota + 1 // JSON: malformed object; Arg says what
+	ProbUnknownOp                         // JSON: Arg is the op
+	ProbUnknownCommand                    // text: Arg is the command, "/x"
+	ProbUsage                             // text: Arg is the usage, "to|NAME|TEXT"
+	ProbNameTaken                         // Arg is the name
+	ProbInvalidName                       // Name says why
+	ProbInvalidRoom                       // Name says why
+	ProbNoSuchUser                        // Arg is the name
+	ProbEmptyMessage
+	ProbLineTooLong     // N is the limit
+	ProbTooManyConns    // refused: --max-conns reached; N is the cap
+	ProbTooManyFromAddr // refused: --max-conns-per-ip reached; N is the cap
+	ProbShuttingDown    // refused: the server is shutting down
+)
+
+// Error is one error reply to a client.
+type Error struct {
+	Problem Problem
+	Arg     string
+	N       int
+	Name    *NameError
+}
+
+// Code returns the JSON error code of e.
+func (e *Error) Code() Code {
+	switch e.Problem {
+	case ProbUnknownOp:
+		return CodeUnknownOp
+	case ProbNameTaken:
+		return CodeNameTaken
+	case ProbInvalidName, ProbInvalidRoom:
+		return CodeInvalidName
+	case ProbNoSuchUser:
+		return CodeNoSuchUser
+	case ProbEmptyMessage:
+		return CodeEmptyMessage
+	case ProbLineTooLong:
+		return CodeLineTooLong
+	default:
+		return CodeBadRequest
+	}
+}
+
+// ErrLineTooLong is returned by Conn.ReadLine for a line over the limit; the
+// rest of that line is discarded by the Conn and the session goes on.
+var ErrLineTooLong = errors.New("line too long")

@@ -1,0 +1,289 @@
+// Package chat is Parley's core: sessions, names, rooms, presence, fan-out,
+// idle kicks, flood control and text cleaning. It knows nothing of sockets,
+// SQL or wire formats: transports hand it a Conn, codecs turn lines into
+// Commands and Events into lines.
+//
+// Lock order: Hub.mu, then Hub.roomsMu, then room.mu, then Session.qmu.
+// No lock is held while writing to a connection.
+package chat
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Lobby is the room everyone starts in.
+const Lobby = "lobby"
+
+// Config tunes a Hub. The zero value of each field means its default.
+type Config struct {
+	// HideAddrs gives new sessions the name guest-N and keeps addresses out
+	// of every event (--hide-addrs).
+	HideAddrs bool
+	// IdleTimeout ends a session that sent no line for this long; 0 turns
+	// the idle kick off (--idle-timeout).
+	IdleTimeout time.Duration
+	// Queue is how many events may wait for a session's writer before the
+	// session is a slow consumer. Defaults to 1024 (--queue).
+	Queue int
+	// Rate is lines per second per connection, with a burst of twice that;
+	// 0 is unlimited (--rate).
+	Rate float64
+	// WriteTimeout bounds each write to a client. Defaults to 10s.
+	WriteTimeout time.Duration
+	// MaxConns caps connections in all; 0 is unlimited (--max-conns).
+	MaxConns int
+	// MaxConnsPerIP caps connections per address, loopback exempt; 0 is
+	// unlimited (--max-conns-per-ip).
+	MaxConnsPerIP int
+	// Server names the software in the welcome event.
+	Server string
+	// Log receives the hub's records. Defaults to slog.Default().
+	Log *slog.Logger
+}
+
+// A Hub is one chat server's state: who is online, under which names, in
+// which rooms. Its methods are safe for concurrent use.
+type Hub struct {
+	cfg     Config
+	log     *slog.Logger
+	Metrics Metrics
+
+	nextID atomic.Int64 // the last message ID given out
+
+	mu       sync.RWMutex
+	names    map[string]*Session // folded name → session; guarded by mu
+	addrs    map[string]*Session // remote address → session; guarded by mu
+	sessions map[*Session]struct{}
+	guests   int  // the last guest-N number given; guarded by mu
+	closing  bool // Shutdown has begun; guarded by mu
+	wg       sync.WaitGroup
+
+	roomsMu sync.Mutex
+	rooms   map[string]*room // folded room name → room; guarded by roomsMu
+	lobby   *room
+
+	connMu sync.Mutex
+	conns  int            // admitted connections; guarded by connMu
+	perIP  map[string]int // admitted connections per address; guarded by connMu
+}
+
+// NewHub returns a Hub with no one in it.
+func NewHub(cfg Config) *Hub {
+	if cfg.Queue <= 0 {
+		cfg.Queue = 1024
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	h := &Hub{
+		cfg:      cfg,
+		log:      cfg.Log,
+		names:    make(map[string]*Session),
+		addrs:    make(map[string]*Session),
+		sessions: make(map[*Session]struct{}),
+		rooms:    make(map[string]*room),
+		perIP:    make(map[string]int),
+	}
+	h.lobby = &room{name: Lobby, key: Lobby}
+	h.rooms[Lobby] = h.lobby
+	return h
+}
+
+// Config returns the hub's configuration, defaults filled in.
+func (h *Hub) Config() Config { return h.cfg }
+
+// Admit counts a new connection from addr against the caps. If it returns
+// RejectNone the caller must call release when the connection is gone;
+// otherwise the caller tells the client and closes the connection.
+func (h *Hub) Admit(addr string) (release func(), why Reject) {
+	ip := hostOf(addr)
+	exempt := isLoopback(ip)
+	h.mu.RLock()
+	closing := h.closing
+	h.mu.RUnlock()
+	h.connMu.Lock()
+	switch {
+	case closing:
+		why = RejectClosing
+	case h.cfg.MaxConns > 0 && h.conns >= h.cfg.MaxConns:
+		why = RejectMaxConns
+	case !exempt && h.cfg.MaxConnsPerIP > 0 && h.perIP[ip] >= h.cfg.MaxConnsPerIP:
+		why = RejectPerIP
+	}
+	if why != RejectNone {
+		h.connMu.Unlock()
+		h.Metrics.Rejected[why].Add(1)
+		return nil, why
+	}
+	h.conns++
+	if !exempt {
+		h.perIP[ip]++
+	}
+	h.connMu.Unlock()
+	h.Metrics.ConnsOpen.Add(1)
+	h.Metrics.ConnsTotal.Add(1)
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			h.connMu.Lock()
+			h.conns--
+			if !exempt {
+				if h.perIP[ip]--; h.perIP[ip] <= 0 {
+					delete(h.perIP, ip)
+				}
+			}
+			h.connMu.Unlock()
+			h.Metrics.ConnsOpen.Add(-1)
+		})
+	}, RejectNone
+}
+
+func hostOf(addr string) string {
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		return host
+	}
+	return addr
+}
+
+func isLoopback(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// Serve runs one client connection until the client leaves, is kicked or the
+// hub shuts down, and closes it. start is the codec the connection begins
+// with; if upgrade is not nil and the first line starts with '{', the session
+// speaks upgrade (the JSON mode) for the rest of its life.
+func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
+	s := &Session{
+		hub:     h,
+		conn:    c,
+		addr:    c.RemoteAddr(),
+		upgrade: upgrade,
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	if !h.HideAddrs() {
+		s.pubAddr = s.addr
+	}
+	s.mode.Store(int32(mode))
+	if !h.register(s) {
+		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})
+		s.writeLoop(start)
+		return
+	}
+	defer h.wg.Done()
+	h.Metrics.Sessions[mode].Add(1)
+	defer func() { h.Metrics.Sessions[s.mode.Load()].Add(-1) }()
+
+	s.send(h.welcome(s, nil))
+	h.enterLobby(s)
+
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.writeLoop(start)
+	}()
+	h.readLoop(s, start)
+	h.leave(s)
+	s.finish(nil)
+	<-writerDone
+	c.Close()
+	h.unregister(s)
+}
+
+// HideAddrs reports whether addresses are kept from clients.
+func (h *Hub) HideAddrs() bool { return h.cfg.HideAddrs }
+
+func (h *Hub) welcome(s *Session, ref []byte) *Event {
+	return &Event{Kind: EvWelcome, Ref: ref, Name: s.Name(), Addr: s.pubAddr, Room: s.roomName(), Server: h.cfg.Server}
+}
+
+func (s *Session) roomName() string {
+	if r := s.room.Load(); r != nil {
+		return r.name
+	}
+	return Lobby
+}
+
+// register gives s its default name and counts it as online; it reports
+// false if the hub is shutting down.
+func (h *Hub) register(s *Session) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	name := s.addr
+	if h.cfg.HideAddrs {
+		for {
+			h.guests++
+			name = "guest-" + strconv.Itoa(h.guests)
+			if h.names[Fold(name)] == nil {
+				break
+			}
+		}
+	}
+	id := &ident{name: name, key: Fold(name)}
+	s.ident.Store(id)
+	h.names[id.key] = s
+	h.addrs[s.addr] = s
+	h.sessions[s] = struct{}{}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *Hub) unregister(s *Session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id := s.ident.Load()
+	if h.names[id.key] == s {
+		delete(h.names, id.key)
+	}
+	if h.addrs[s.addr] == s {
+		delete(h.addrs, s.addr)
+	}
+	delete(h.sessions, s)
+}
+
+// Shutdown tells every session `bye shutdown`, lets the writers flush what
+// is queued, and waits for every session to end. New connections are
+// refused from its start. If ctx ends first, the remaining connections are
+// closed at once and ctx's error is returned.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	all := make([]*Session, 0, len(h.sessions))
+	for s := range h.sessions {
+		all = append(all, s)
+	}
+	h.mu.Unlock()
+	for _, s := range all {
+		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, s := range all {
+			s.conn.Close()
+		}
+		<-done
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,113 @@
+package chat
+
+import (
+	"errors"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// readLoop reads lines and runs their commands, one at a time and in order,
+// until the client leaves or the session is closed.
+func (h *Hub) readLoop(s *Session, codec Codec) {
+	idle := h.cfg.IdleTimeout
+	pace := newPacer(h.cfg.Rate)
+	defer pace.stop()
+	first := true
+	for {
+		if idle > 0 {
+			// The deadline counts from the last whole line, so that a
+			// client trickling half a line still goes idle.
+			s.conn.SetReadDeadline(time.Now().Add(idle))
+		}
+		line, err := s.conn.ReadLine()
+		if s.isClosed() {
+			return
+		}
+		if errors.Is(err, ErrLineTooLong) {
+			h.Metrics.LinesIn.Add(1)
+			s.send(&Event{Kind: EvError, Err: &Error{Problem: ProbLineTooLong}})
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				s.finish(&Event{Kind: EvBye, Reason: ByeIdle, Idle: idle})
+			}
+			return
+		}
+		h.Metrics.LinesIn.Add(1)
+		if first {
+			first = false
+			if s.upgrade != nil && len(line) > 0 && line[0] == '{' {
+				codec = s.upgrade
+				h.switchToJSON(s)
+			}
+		}
+		if !pace.wait(s, &h.Metrics) {
+			return
+		}
+		if !h.do(s, codec.Parse(line)) {
+			return
+		}
+	}
+}
+
+// switchToJSON moves a text session to the JSON mode: from the marker on,
+// its writer speaks JSON, starting with welcome and the lobby's history.
+func (h *Hub) switchToJSON(s *Session) {
+	h.Metrics.Sessions[s.mode.Load()].Add(-1)
+	s.mode.Store(int32(ModeJSON))
+	h.Metrics.Sessions[ModeJSON].Add(1)
+	s.send(&Event{Kind: evSwitchJSON})
+	s.send(h.welcome(s, nil))
+	s.send(&Event{Kind: EvHistory, Room: s.roomName()})
+}
+
+// pacer is flood control: it delays the handling of a line that comes
+// faster than the rate, which in turn delays reading the connection, so TCP
+// flow control pushes back on the client. Nothing is dropped.
+type pacer struct {
+	lim   *rate.Limiter
+	timer *time.Timer // reused for every wait: no timer per line
+}
+
+func newPacer(perSecond float64) *pacer {
+	if perSecond <= 0 {
+		return &pacer{}
+	}
+	burst := int(2 * perSecond)
+	if burst < 1 {
+		burst = 1
+	}
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), burst), timer: t}
+}
+
+// wait holds the reader until the next line may be handled; it reports false
+// if the session closed meanwhile.
+func (p *pacer) wait(s *Session, m *Metrics) bool {
+	if p.lim == nil {
+		return true
+	}
+	d := p.lim.Reserve().Delay()
+	if d <= 0 {
+		return true
+	}
+	m.RateLimited.Add(1)
+	p.timer.Reset(d)
+	select {
+	case <-p.timer.C:
+		return true
+	case <-s.done:
+		p.timer.Stop()
+		return false
+	}
+}
+
+func (p *pacer) stop() {
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+}

@@ -1,0 +1,189 @@
+package chat
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Session is one connected client. Its reader goroutine (Hub.Serve) reads
+// lines and runs their commands synchronously; its writer goroutine
+// (writeLoop) is the only one that writes to the connection. Everyone else
+// reaches the client through send, which never blocks.
+type Session struct {
+	// Static after construction.
+	hub     *Hub
+	conn    Conn
+	addr    string // the peer's address
+	pubAddr string // addr, or "" under --hide-addrs: what events carry
+	upgrade Codec  // the codec a text session switches to on a first '{'
+
+	// Written under hub.mu, read anywhere.
+	ident atomic.Pointer[ident]
+	// Written by the reader under hub.roomsMu, read anywhere.
+	room atomic.Pointer[room]
+	// mode is the session's metrics label; written by the reader.
+	mode atomic.Int32
+
+	// Guarded by qmu.
+	qmu    sync.Mutex
+	q      []*Event
+	closed bool // no more events are accepted; the writer ends after q
+	slow   bool // q overflowed: the writer says bye best effort and ends
+
+	wake chan struct{} // cap 1: q became non-empty, or closed/slow was set
+	done chan struct{} // closed when closed is set
+}
+
+type ident struct {
+	name string
+	key  string // Fold(name)
+}
+
+// Name returns the session's current name.
+func (s *Session) Name() string { return s.ident.Load().name }
+
+func (s *Session) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// send queues ev for the client without blocking. If the queue is full the
+// client is a slow consumer: nothing more is queued and the writer ends the
+// session.
+func (s *Session) send(ev *Event) {
+	s.qmu.Lock()
+	if s.closed {
+		s.qmu.Unlock()
+		return
+	}
+	if len(s.q) >= s.hub.cfg.Queue {
+		clear(s.q)
+		s.q = s.q[:0]
+		s.slow = true
+		s.closeLocked()
+		s.qmu.Unlock()
+		s.hub.Metrics.SlowConsumers.Add(1)
+		s.signal()
+		return
+	}
+	s.q = append(s.q, ev)
+	n := len(s.q)
+	s.qmu.Unlock()
+	if n == 1 {
+		s.signal()
+	}
+}
+
+// finish queues last (if not nil) as the session's final event, past the
+// queue limit, and accepts nothing after it. The writer writes everything
+// queued, then ends.
+func (s *Session) finish(last *Event) {
+	s.qmu.Lock()
+	if !s.closed {
+		if last != nil {
+			s.q = append(s.q, last)
+		}
+		s.closeLocked()
+	}
+	s.qmu.Unlock()
+	s.signal()
+}
+
+func (s *Session) closeLocked() {
+	s.closed = true
+	close(s.done)
+}
+
+func (s *Session) isClosed() bool {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	return s.closed
+}
+
+// writeLoop is the session's writer: it drains everything queued, writes it
+// in one go, and waits for more. It closes the connection when it ends.
+func (s *Session) writeLoop(codec Codec) {
+	defer s.conn.Close()
+	var batch []*Event
+	timeout := s.hub.cfg.WriteTimeout
+	for range s.wake {
+		for {
+			s.qmu.Lock()
+			batch, s.q = s.q, batch[:0]
+			closed, slow := s.closed, s.slow
+			if len(batch) > 0 && !slow {
+				s.conn.SetWriteDeadline(time.Now().Add(timeout))
+			}
+			s.qmu.Unlock()
+			if slow {
+				s.sayGoodbyeSlow(codec)
+				return
+			}
+			if len(batch) == 0 {
+				if closed {
+					return
+				}
+				batch = shrink(batch)
+				break
+			}
+			var err error
+			codec, err = s.write(batch, codec)
+			clear(batch)
+			if err != nil {
+				s.finish(nil)
+				return
+			}
+		}
+	}
+}
+
+// shrink lets a large batch buffer go while the session is idle.
+func shrink(b []*Event) []*Event {
+	if cap(b) > 64 {
+		return nil
+	}
+	return b
+}
+
+// write writes batch, switching to the JSON codec at a switch marker, and
+// returns the codec in force after it.
+func (s *Session) write(batch []*Event, codec Codec) (Codec, error) {
+	start := 0
+	for i, ev := range batch {
+		if ev.Kind != evSwitchJSON {
+			continue
+		}
+		if err := s.writeSegment(batch[start:i], codec); err != nil {
+			return codec, err
+		}
+		codec = s.upgrade
+		start = i + 1
+	}
+	return codec, s.writeSegment(batch[start:], codec)
+}
+
+func (s *Session) writeSegment(evs []*Event, codec Codec) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	if err := s.conn.WriteEvents(evs, codec); err != nil {
+		return err
+	}
+	var n int
+	for _, ev := range evs {
+		n += len(ev.Bytes(codec))
+	}
+	s.hub.Metrics.EventsOut.Add(int64(len(evs)))
+	s.hub.Metrics.BytesOut.Add(int64(n))
+	return nil
+}
+
+// sayGoodbyeSlow tells a slow consumer why it goes, if its connection still
+// takes a line within a second.
+func (s *Session) sayGoodbyeSlow(codec Codec) {
+	s.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	s.conn.WriteEvents([]*Event{{Kind: EvBye, Reason: ByeSlowConsumer}}, codec)
+}
