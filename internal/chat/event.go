@@ -11,21 +11,21 @@ type Kind uint8
 // The events a session can receive. Codecs word each one; see PROTOCOL.md
 // "Text mode: what the server sends" and "JSON mode".
 const (
-	EvWelcome  Kind = iota + 1 // you are connected: Name, Addr, Room, Server
-	EvHistory                  // Room, Messages (oldest first)
-	EvMsg                      // chat line: ID, TS, Room, Name, Addr, Text
-	EvDMIn                     // private message received: ID, TS, Name (from), To, Addr, Text
-	EvDMOut                    // private message sent: ID, TS, Name (from), To, Addr, Text
-	EvPresence                 // Presence, Name, Old, Room, Addr
-	EvWho                      // Users
-	EvRooms                    // Rooms
-	EvNickOK                   // your rename worked: Old, Name
-	EvJoinOK                   // you entered Room
-	EvPong                     // reply to ping
-	EvHelp                     // the list of commands
-	EvError                    // Err
-	EvBye                      // Reason; the connection closes after it
-	evSwitchJSON               // queue marker: the writer switches to the JSON codec here
+	EvWelcome    Kind = iota + 1 // you are connected: Name, Addr, Room, Server
+	EvHistory                    // Room, Messages (oldest first)
+	EvMsg                        // chat line: ID, TS, Room, Name, Addr, Text
+	EvDMIn                       // private message received: ID, TS, Name (from), To, Addr, Text
+	EvDMOut                      // private message sent: ID, TS, Name (from), To, Addr, Text
+	EvPresence                   // Presence, Name, Old, Room, Addr
+	EvWho                        // Users
+	EvRooms                      // Rooms
+	EvNickOK                     // your rename worked: Old, Name
+	EvJoinOK                     // you entered Room
+	EvPong                       // reply to ping
+	EvHelp                       // the list of commands
+	EvError                      // Err
+	EvBye                        // Reason; the connection closes after it
+	evSwitchJSON                 // queue marker: the writer switches to the JSON codec here
 )
 
 // PresenceKind is what happened to a user.
