@@ -51,11 +51,9 @@ type Codec interface {
 type Conn interface {
 	// ReadLine returns the next line without its newline; the slice is valid
 	// until the next call. A line over the limit yields ErrLineTooLong and is
-	// discarded up to its newline. A read past the read deadline fails with
-	// an error for which os.IsTimeout / errors.Is(err, os.ErrDeadlineExceeded)
-	// holds.
+	// discarded up to its newline. (The idle kick is the hub's timer, not a
+	// read deadline: it must still be able to write its bye.)
 	ReadLine() ([]byte, error)
-	SetReadDeadline(t time.Time) error
 	// WriteEvents writes evs, each encoded by c, in as few writes as it can,
 	// giving up at the write deadline.
 	WriteEvents(evs []*Event, c Codec) error

@@ -42,6 +42,9 @@ type Config struct {
 	// MaxConnsPerIP caps connections per address, loopback exempt; 0 is
 	// unlimited (--max-conns-per-ip).
 	MaxConnsPerIP int
+	// MaxLine is the longest line in bytes, for the line-too-long error.
+	// (The Conn enforces it.)
+	MaxLine int
 	// Server names the software in the welcome event.
 	Server string
 	// Log receives the hub's records. Defaults to slog.Default().

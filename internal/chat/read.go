@@ -2,7 +2,6 @@ package chat
 
 import (
 	"errors"
-	"os"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -11,32 +10,27 @@ import (
 // readLoop reads lines and runs their commands, one at a time and in order,
 // until the client leaves or the session is closed.
 func (h *Hub) readLoop(s *Session, codec Codec) {
-	idle := h.cfg.IdleTimeout
 	pace := newPacer(h.cfg.Rate)
 	defer pace.stop()
+	idle := h.idleTimer(s)
+	defer idle.stop()
 	first := true
 	for {
-		if idle > 0 {
-			// The deadline counts from the last whole line, so that a
-			// client trickling half a line still goes idle.
-			s.conn.SetReadDeadline(time.Now().Add(idle))
-		}
 		line, err := s.conn.ReadLine()
 		if s.isClosed() {
 			return
 		}
 		if errors.Is(err, ErrLineTooLong) {
 			h.Metrics.LinesIn.Add(1)
-			s.send(&Event{Kind: EvError, Err: &Error{Problem: ProbLineTooLong}})
+			idle.reset()
+			s.send(&Event{Kind: EvError, Err: &Error{Problem: ProbLineTooLong, N: h.cfg.MaxLine}})
 			continue
 		}
 		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
-				s.finish(&Event{Kind: EvBye, Reason: ByeIdle, Idle: idle})
-			}
 			return
 		}
 		h.Metrics.LinesIn.Add(1)
+		idle.reset()
 		if first {
 			first = false
 			if s.upgrade != nil && len(line) > 0 && line[0] == '{' {
@@ -109,5 +103,36 @@ func (p *pacer) wait(s *Session, m *Metrics) bool {
 func (p *pacer) stop() {
 	if p.timer != nil {
 		p.timer.Stop()
+	}
+}
+
+// idler is the idle kick: one timer per session, pushed back by every whole
+// line (so a client trickling half a line still goes idle). When it fires,
+// the session ends with the idle bye, which its writer still delivers; the
+// writer then closes the connection, which ends the reader.
+type idler struct {
+	d time.Duration
+	t *time.Timer
+}
+
+func (h *Hub) idleTimer(s *Session) idler {
+	d := h.cfg.IdleTimeout
+	if d <= 0 {
+		return idler{}
+	}
+	return idler{d: d, t: time.AfterFunc(d, func() {
+		s.finish(&Event{Kind: EvBye, Reason: ByeIdle, Idle: d})
+	})}
+}
+
+func (i idler) reset() {
+	if i.t != nil {
+		i.t.Reset(i.d)
+	}
+}
+
+func (i idler) stop() {
+	if i.t != nil {
+		i.t.Stop()
 	}
 }

@@ -1,0 +1,221 @@
+// Package server wires Parley together: Config → hub, codecs, listeners and
+// the HTTP endpoints; Run serves until its context ends, then shuts down in
+// order: stop accepting, bye to every session, flush, close.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"parley/internal/chat"
+	"parley/internal/jsonmode"
+	"parley/internal/textmode"
+	"parley/internal/transport/tcp"
+	"parley/internal/transport/ws"
+)
+
+// Server is a running Parley server.
+type Server struct {
+	cfg  Config
+	log  *slog.Logger
+	hub  *chat.Hub
+	tcp  *tcp.Server
+	ws   *ws.Handler
+	http *http.Server
+
+	tcpLn, tlsLn, httpLn net.Listener
+	errc                 chan error // the serving goroutines' results
+	running              int        // how many goroutines send on errc
+}
+
+// Run starts a server with cfg, serves until ctx ends, then shuts it down
+// and returns nil; it returns an error if the server cannot start.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return s.Shutdown(context.Background())
+}
+
+// Start opens the listeners, logs `listening` with their real addresses,
+// and serves in the background until Shutdown.
+func Start(cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 5 * time.Second
+	}
+	text, err := textmode.New(cfg.Lang)
+	if err != nil {
+		return nil, err
+	}
+	json := jsonmode.New()
+	hub := chat.NewHub(chat.Config{
+		HideAddrs:     cfg.HideAddrs,
+		IdleTimeout:   cfg.IdleTimeout,
+		Queue:         cfg.Queue,
+		Rate:          cfg.Rate,
+		MaxLine:       cfg.MaxLine,
+		WriteTimeout:  cfg.WriteTimeout,
+		MaxConns:      cfg.MaxConns,
+		MaxConnsPerIP: cfg.MaxConnsPerIP,
+		Server:        "parley " + Version(),
+		Log:           cfg.Log,
+	})
+	s := &Server{
+		cfg:  cfg,
+		log:  cfg.Log,
+		hub:  hub,
+		tcp:  &tcp.Server{Hub: hub, Text: text, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
+		ws:   &ws.Handler{Hub: hub, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
+		errc: make(chan error, 3),
+	}
+	if err := s.listen(); err != nil {
+		s.closeListeners()
+		return nil, err
+	}
+	s.serve()
+	attrs := []any{"tcp", s.tcpLn.Addr().String()}
+	if s.httpLn != nil {
+		attrs = append(attrs, "http", s.httpLn.Addr().String())
+	}
+	if s.tlsLn != nil {
+		attrs = append(attrs, "tls", s.tlsLn.Addr().String())
+	}
+	s.log.Info("listening", attrs...)
+	return s, nil
+}
+
+func (s *Server) listen() error {
+	var err error
+	if s.tcpLn, err = net.Listen("tcp", s.cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if s.cfg.TLSListen != "" {
+		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		ln, err := net.Listen("tcp", s.cfg.TLSListen)
+		if err != nil {
+			return fmt.Errorf("tls listen: %w", err)
+		}
+		s.tlsLn = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	if s.cfg.HTTP != "" {
+		if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
+			return fmt.Errorf("http listen: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) serve() {
+	s.running = 1
+	go func() { s.errc <- s.tcp.Serve(s.tcpLn) }()
+	if s.tlsLn != nil {
+		s.running++
+		go func() { s.errc <- s.tcp.Serve(s.tlsLn) }()
+	}
+	if s.httpLn != nil {
+		s.http = &http.Server{
+			Handler:           s.routes(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		}
+		s.running++
+		go func() {
+			err := s.http.Serve(s.httpLn)
+			if errors.Is(err, http.ErrServerClosed) {
+				err = nil
+			}
+			s.errc <- err
+		}()
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", s.ws)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", s.metricsHandler())
+	return mux
+}
+
+// TCPAddr, TLSAddr and HTTPAddr are the listeners' real addresses ("" when
+// off).
+func (s *Server) TCPAddr() string { return addrOf(s.tcpLn) }
+
+// TLSAddr is the TLS listener's address, or "".
+func (s *Server) TLSAddr() string { return addrOf(s.tlsLn) }
+
+// HTTPAddr is the HTTP listener's address, or "".
+func (s *Server) HTTPAddr() string { return addrOf(s.httpLn) }
+
+func addrOf(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// Hub returns the server's chat hub.
+func (s *Server) Hub() *chat.Hub { return s.hub }
+
+func (s *Server) closeListeners() {
+	for _, ln := range []net.Listener{s.tcpLn, s.tlsLn, s.httpLn} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
+
+// Shutdown stops accepting, says bye to every session, lets queued output
+// flush (for at most the shutdown timeout, and no longer than ctx allows),
+// and waits for everything it started to end.
+func (s *Server) Shutdown(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.tcpLn.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
+	if s.http != nil {
+		// Closes the listener and idle connections; upgraded WebSockets are
+		// the hub's to end.
+		s.http.Shutdown(ctx)
+	}
+	herr := s.hub.Shutdown(ctx)
+	if herr != nil {
+		s.log.Warn("shutdown: not every session flushed in time", "err", herr)
+	}
+	var err error
+	for range s.running {
+		err = errors.Join(err, <-s.errc)
+	}
+	s.tcp.Wait()
+	s.ws.Wait()
+	s.log.Info("stopped")
+	return err
+}
+
+// Version is the running binary's module version, or "dev".
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
