@@ -1,0 +1,181 @@
+package textmode
+
+import "parley/internal/chat"
+
+// catalog is all the wording of one language. Each entry is a format for
+// appendf (format.go); the comment says which arguments it is given, in
+// order. A format may leave out an argument it is given (the zh wording of
+// several errors does), but never use one it is not given.
+type catalog struct {
+	welcome string // NAME, ROOM
+	stamp   string // TS: what stands before a history line
+	msg     string // ADDR, NAME, TEXT
+
+	presence [chat.Renamed + 1]string // ADDR, NAME; for Renamed: ADDR, OLD, NEW
+
+	nickOK string // OLD, NEW
+	joinOK string // ROOM
+	who    string // NAME, one line per user
+	room   string // ROOM, N: one line per room
+
+	dmIn     string // FROM, TEXT
+	dmOut    string // TO, TEXT
+	dmQueued string // TO, TEXT
+
+	pong string
+	help []string // one line per command, no arguments
+
+	bye [chat.ByeShutdown + 1]string // quit, slow, shutdown: none; idle: DURATION; kicked: REASON
+
+	// problems words each chat.Problem: NameTaken, NoSuchUser, UnknownCommand,
+	// BadRequest, UnknownOp get ARG; LineTooLong, TooManyConns and
+	// TooManyFromAddr get N; InvalidName and InvalidRoom get REASON (below);
+	// Usage gets ARG unless usages has a line for that ARG.
+	problems [chat.ProbShuttingDown + 1]string
+	usages   map[string]string // complete usage error lines, by ARG
+
+	// reasons words a refused name: TooLong gets chat.MaxNameLen, BadChar
+	// the character (%q).
+	reasons [chat.NameBadChar + 1]string
+
+	otherProblem string // CODE, for a problem without wording here
+}
+
+// The usages that Parse reports as the Arg of a chat.ProbUsage error.
+const (
+	usageNick = "/nick NAME"
+	usageTo   = "to|NAME|TEXT"
+	usageMsg  = "/msg NAME TEXT"
+	usageJoin = "/join ROOM"
+)
+
+var en = catalog{
+	welcome: "*** welcome %s, you are in [%s]; /help lists commands",
+	stamp:   "[%t] ",
+	msg:     "%a%s:%s",
+	presence: [...]string{
+		chat.Online:  "%a%s:online",
+		chat.Offline: "%a%s:offline",
+		chat.Joined:  "%a%s:joined",
+		chat.Left:    "%a%s:left",
+		chat.Renamed: "%a%s:renamed to %s",
+	},
+	nickOK:   "renamed: [%s]->[%s]",
+	joinOK:   "joined [%s]",
+	who:      "[%s] is online",
+	room:     "[%s] %d online",
+	dmIn:     "from [%s]: %s",
+	dmOut:    "to [%s]: %s",
+	dmQueued: "queued for [%s]: %s",
+	pong:     "pong",
+	help: []string{
+		"who or /who — list everyone online",
+		"rename|NAME — change your name to NAME",
+		"/nick NAME — change your name to NAME",
+		"to|NAME|TEXT — send TEXT to NAME privately",
+		"/msg NAME TEXT — send TEXT to NAME privately",
+		"ADDR#TEXT — send TEXT privately to the user connected from ADDR",
+		"/join ROOM — leave your room and enter ROOM",
+		"/rooms — list the rooms that have people in them",
+		"/help — show this list",
+		"/quit — leave",
+		"//TEXT — say a line that starts with /",
+		"anything else — say it to everyone in your room",
+	},
+	bye: [...]string{
+		chat.ByeQuit:         "bye",
+		chat.ByeIdle:         "idle for %s: disconnected",
+		chat.ByeSlowConsumer: "too slow: disconnected",
+		chat.ByeKicked:       "kicked: %s",
+		chat.ByeShutdown:     "server shutting down",
+	},
+	problems: [...]string{
+		chat.ProbBadRequest:      "error: bad request: %s",
+		chat.ProbUnknownOp:       "error: unknown op: %s",
+		chat.ProbUnknownCommand:  "error: unknown command %s (try /help)",
+		chat.ProbUsage:           "error: usage: %s",
+		chat.ProbNameTaken:       "error: name taken: %s",
+		chat.ProbInvalidName:     "error: invalid name: %s",
+		chat.ProbInvalidRoom:     "error: invalid room: %s",
+		chat.ProbNoSuchUser:      "error: no such user: %s",
+		chat.ProbEmptyMessage:    "error: empty message",
+		chat.ProbLineTooLong:     "error: line too long (max %d bytes)",
+		chat.ProbTooManyConns:    "error: too many connections (max %d)",
+		chat.ProbTooManyFromAddr: "error: too many connections from your address (max %d)",
+		chat.ProbShuttingDown:    "error: server shutting down",
+	},
+	usages: map[string]string{},
+	reasons: [...]string{
+		chat.NameEmpty:   "empty",
+		chat.NameTooLong: "longer than %d characters",
+		chat.NameBadChar: "character %q not allowed (use letters, digits, _ - .)",
+	},
+	otherProblem: "error: %s",
+}
+
+var zh = catalog{
+	welcome: "*** 欢迎 %s，你在 [%s]；输入 /help 查看命令",
+	stamp:   "[%t] ",
+	msg:     "%a%s:%s",
+	presence: [...]string{
+		chat.Online:  "%a%s:已上线",
+		chat.Offline: "%a%s:下线",
+		chat.Joined:  "%a%s:加入",
+		chat.Left:    "%a%s:离开",
+		chat.Renamed: "%a%s:改名为%s",
+	},
+	nickOK:   "用户名修改成功,[%s]->[%s]",
+	joinOK:   "已加入 [%s]",
+	who:      "[%s] is online",
+	room:     "[%s] %d 人在线",
+	dmIn:     "来自:[%s]的消息，内容是:%s",
+	dmOut:    "发送给:[%s]的消息，内容是:%s",
+	dmQueued: "已留言给:[%s]，内容是:%s",
+	pong:     "pong",
+	help: []string{
+		"who 或 /who — 列出所有在线用户",
+		"rename|NAME — 把用户名改为 NAME",
+		"/nick NAME — 把用户名改为 NAME",
+		"to|NAME|TEXT — 把 TEXT 私聊发送给 NAME",
+		"/msg NAME TEXT — 把 TEXT 私聊发送给 NAME",
+		"ADDR#TEXT — 把 TEXT 私聊发送给从 ADDR 连接的用户",
+		"/join ROOM — 离开当前房间，进入 ROOM",
+		"/rooms — 列出有人的房间",
+		"/help — 显示本列表",
+		"/quit — 退出",
+		"//TEXT — 发送以 / 开头的一行",
+		"其他内容 — 发送给你所在房间的所有人",
+	},
+	bye: [...]string{
+		chat.ByeQuit:         "再见",
+		chat.ByeIdle:         "你已超时，将被踢出下线",
+		chat.ByeSlowConsumer: "接收过慢，已断开",
+		chat.ByeKicked:       "你已被踢出: %s",
+		chat.ByeShutdown:     "服务器关闭",
+	},
+	problems: [...]string{
+		chat.ProbBadRequest:      "请求格式错误: %s",
+		chat.ProbUnknownOp:       "未知操作: %s",
+		chat.ProbUnknownCommand:  "未知命令 %s (输入 /help 查看)",
+		chat.ProbUsage:           "格式错误,正确格式:%s",
+		chat.ProbNameTaken:       "用户名已存在，修改失败",
+		chat.ProbInvalidName:     "用户名不合法: %s",
+		chat.ProbInvalidRoom:     "房间名不合法: %s",
+		chat.ProbNoSuchUser:      "目标对象不存在，请仔细检查",
+		chat.ProbEmptyMessage:    "消息内容格式错误",
+		chat.ProbLineTooLong:     "消息过长(最多%d字节)",
+		chat.ProbTooManyConns:    "连接数已满(最多%d个)",
+		chat.ProbTooManyFromAddr: "你的地址连接数过多(最多%d个)",
+		chat.ProbShuttingDown:    "服务器正在关闭",
+	},
+	usages: map[string]string{
+		usageTo:  "发送私聊消息格式错误,正确格式:to|张三|你好呀",
+		usageMsg: "私聊格式错误,正确格式:/msg 张三 你好呀",
+	},
+	reasons: [...]string{
+		chat.NameEmpty:   "不能为空",
+		chat.NameTooLong: "超过%d个字符",
+		chat.NameBadChar: "不允许的字符 %q(只能用字母、数字、_ - .)",
+	},
+	otherProblem: "错误: %s",
+}

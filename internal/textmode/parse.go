@@ -1,0 +1,110 @@
+package textmode
+
+import (
+	"strings"
+	"unicode"
+
+	"parley/internal/chat"
+)
+
+// The seeds' commands, matched exactly (case and all).
+const (
+	seedWho    = "who"
+	seedRename = "rename|"
+	seedTo     = "to|"
+)
+
+// slashCommand is one row of the slash command table.
+type slashCommand struct {
+	word  string // matched ignoring case
+	op    chat.Op
+	usage string // the usage error's Arg when args refuses the rest
+	// args fills cmd from the rest of the line (after the word and its
+	// space) and reports whether the rest was usable; nil for commands that
+	// take no arguments, which ignore the rest.
+	args func(cmd *chat.Command, rest string) bool
+}
+
+var slashCommands = [...]slashCommand{
+	{word: "/who", op: chat.OpWho},
+	{word: "/nick", op: chat.OpNick, usage: usageNick, args: nickArgs},
+	{word: "/msg", op: chat.OpDM, usage: usageMsg, args: msgArgs},
+	{word: "/join", op: chat.OpJoin, usage: usageJoin, args: joinArgs},
+	{word: "/rooms", op: chat.OpRooms},
+	{word: "/help", op: chat.OpHelp},
+	{word: "/quit", op: chat.OpQuit},
+}
+
+// Parse decodes one typed line (without its LF and CR); see the package
+// comment for the table. It does not keep line.
+func (c *Codec) Parse(line []byte) chat.Command {
+	s := chat.Clean(string(line))
+	t := strings.TrimRightFunc(s, unicode.IsSpace)
+	switch {
+	case t == "":
+		return chat.Command{Op: chat.OpNone}
+	case t == seedWho:
+		return chat.Command{Op: chat.OpWho}
+	case strings.HasPrefix(t, seedRename):
+		return chat.Command{Op: chat.OpNick, Name: t[len(seedRename):]}
+	case strings.HasPrefix(t, seedTo):
+		return parseTo(t[len(seedTo):])
+	case strings.HasPrefix(t, "//"):
+		return chat.Command{Op: chat.OpSay, Text: s[1:]}
+	case t[0] == '/':
+		return parseSlash(t)
+	}
+	return chat.Command{Op: chat.OpSay, Text: s, AddrDM: strings.Contains(s, "#")}
+}
+
+// parseTo decodes the NAME|TEXT after "to|". An empty TEXT goes through: the
+// hub checks for an unknown name before it checks for an empty text.
+func parseTo(rest string) chat.Command {
+	name, text, ok := strings.Cut(rest, "|")
+	if !ok || name == "" {
+		return usageError(usageTo)
+	}
+	return chat.Command{Op: chat.OpDM, Name: name, Text: text}
+}
+
+// parseSlash decodes a line that starts with one '/'.
+func parseSlash(t string) chat.Command {
+	word, rest, _ := strings.Cut(t, " ")
+	for i := range slashCommands {
+		sc := &slashCommands[i]
+		if !strings.EqualFold(word, sc.word) {
+			continue
+		}
+		cmd := chat.Command{Op: sc.op}
+		if sc.args != nil && !sc.args(&cmd, rest) {
+			return usageError(sc.usage)
+		}
+		return cmd
+	}
+	return chat.Command{Op: chat.OpInvalid, Err: &chat.Error{Problem: chat.ProbUnknownCommand, Arg: word}}
+}
+
+func usageError(usage string) chat.Command {
+	return chat.Command{Op: chat.OpInvalid, Err: &chat.Error{Problem: chat.ProbUsage, Arg: usage}}
+}
+
+func nickArgs(cmd *chat.Command, rest string) bool {
+	cmd.Name = strings.TrimSpace(rest)
+	return cmd.Name != ""
+}
+
+func joinArgs(cmd *chat.Command, rest string) bool {
+	cmd.Room = strings.TrimSpace(rest)
+	return cmd.Room != ""
+}
+
+// msgArgs takes NAME up to the next space and TEXT as everything after that
+// space; spaces before NAME are skipped.
+func msgArgs(cmd *chat.Command, rest string) bool {
+	name, text, ok := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	if !ok || name == "" {
+		return false
+	}
+	cmd.Name, cmd.Text = name, text
+	return true
+}
