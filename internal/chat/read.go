@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"runtime"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -41,8 +42,18 @@ func (h *Hub) readLoop(s *Session, codec Codec) {
 		if !pace.wait(s, &h.Metrics) {
 			return
 		}
-		if !h.do(s, codec.Parse(line)) {
+		cmd := codec.Parse(line)
+		if !h.do(s, cmd) {
 			return
+		}
+		if cmd.Op == OpSay {
+			// A chat line woke the writers of everyone in the room. Let them
+			// run before this reader handles more input: otherwise a burst of
+			// lines already in the socket buffer is fanned out faster than any
+			// writer gets the CPU, and clients that read perfectly well
+			// overflow their queues. Yielding paces input to what the server
+			// can deliver, so only a client that does not read falls behind.
+			runtime.Gosched()
 		}
 	}
 }

@@ -1,0 +1,120 @@
+package server
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSlowConsumer: one client never reads. 50 others in its room chat as
+// fast as the server takes their lines (each sends its next line when its
+// last one comes back): they get every line, in each sender's order, and
+// nobody but the non-reader is cut off. Then private messages pile up for
+// the non-reader until its queue overflows, and it is disconnected.
+func TestSlowConsumer(t *testing.T) {
+	const (
+		chatters = 50
+		lines    = 40
+	)
+	s := start(t, func(c *Config) { c.Queue = 256; c.WriteTimeout = time.Second })
+
+	stuck, err := net.Dial("tcp", s.TCPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Close()
+	stuck.(*net.TCPConn).SetReadBuffer(1024) // and never read
+	stuckName := stuck.LocalAddr().String()
+
+	actors := make([]*actor, chatters)
+	parallel(t, chatters, func(i int) error {
+		a, err := dialActor(t, s.TCPAddr())
+		actors[i] = a
+		return err
+	})
+	defer func() {
+		for _, a := range actors {
+			if a != nil {
+				a.close()
+			}
+		}
+	}()
+	if t.Failed() {
+		return
+	}
+	parallel(t, chatters, func(i int) error {
+		a := actors[i]
+		next := make([]int, chatters) // the next line expected from each sender
+		check := func(m map[string]any) error {
+			var from, seq int
+			fmt.Sscanf(m["text"].(string), "%d %d", &from, &seq)
+			if seq != next[from] {
+				return fmt.Errorf("from %d: got line %d, want %d", from, seq, next[from])
+			}
+			next[from]++
+			return nil
+		}
+		for j := range lines {
+			if err := a.send(fmt.Sprintf(`{"op":"say","text":"%d %d"}`, i, j)); err != nil {
+				return err
+			}
+			for next[i] <= j { // until our own line is back
+				m, err := a.waitFor(func(m map[string]any) bool { return m["type"] == "msg" })
+				if err != nil {
+					return err
+				}
+				if err := check(m); err != nil {
+					return err
+				}
+			}
+		}
+		for got := sum(next); got < chatters*lines; got++ {
+			m, err := a.waitFor(func(m map[string]any) bool { return m["type"] == "msg" })
+			if err != nil {
+				return fmt.Errorf("after %d lines: %v", got, err)
+			}
+			if err := check(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := s.Hub().Metrics.SlowConsumers.Load(); got != 0 {
+		t.Fatalf("%d slow consumers while the room chatted, want none yet", got)
+	}
+
+	// Fill the non-reader's socket buffers and then its queue.
+	big := strings.Repeat("x", 4000)
+	blaster := actors[0]
+	deadline := time.Now().Add(4 * waitTime)
+	for i := 0; s.Hub().Metrics.SlowConsumers.Load() == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("non-reader still connected after %d private messages", i)
+		}
+		ref := fmt.Sprintf("dm%d", i)
+		blaster.send(fmt.Sprintf(`{"op":"dm","to":%q,"text":%q,"id":%q}`, stuckName, big, ref))
+		if _, err := blaster.waitFor(isRef(ref)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The non-reader was cut off: the room hears it go offline.
+	if _, err := blaster.waitFor(func(m map[string]any) bool {
+		return m["type"] == "presence" && m["event"] == "offline" && m["name"] == stuckName
+	}); err != nil {
+		t.Errorf("no offline line for the non-reader: %v", err)
+	}
+	if got := s.Hub().Metrics.SlowConsumers.Load(); got != 1 {
+		t.Errorf("%d slow consumers, want 1", got)
+	}
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
