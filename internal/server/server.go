@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"parley/internal/chat"
@@ -33,6 +34,9 @@ type Server struct {
 	tcpLn, tlsLn, httpLn net.Listener
 	errc                 chan error // the serving goroutines' results
 	running              int        // how many goroutines send on errc
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Run starts a server with cfg, serves until ctx ends, then shuts it down
@@ -185,8 +189,14 @@ func (s *Server) closeListeners() {
 
 // Shutdown stops accepting, says bye to every session, lets queued output
 // flush (for at most the shutdown timeout, and no longer than ctx allows),
-// and waits for everything it started to end.
+// and waits for everything it started to end. Calling it again waits for
+// the first call and returns its result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.shutdownOnce.Do(func() { s.shutdownErr = s.shutdown(ctx) })
+	return s.shutdownErr
+}
+
+func (s *Server) shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	s.tcpLn.Close()
