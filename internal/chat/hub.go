@@ -198,11 +198,13 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		s.writeLoop(start)
 	}()
 	h.readLoop(s, start)
+	// Gone from the names first, so that once the room hears `offline`
+	// the name is free and who no longer lists it.
+	h.unregister(s)
 	h.leave(s)
 	s.finish(nil)
 	<-writerDone
 	c.Close()
-	h.unregister(s)
 }
 
 // HideAddrs reports whether addresses are kept from clients.

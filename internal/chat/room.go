@@ -66,6 +66,7 @@ func (h *Hub) join(s *Session, name string, ref []byte) {
 	old := s.room.Load()
 	if old.key == key {
 		s.send(&Event{Kind: EvJoinOK, Ref: ref, Room: old.name})
+		s.send(&Event{Kind: EvHistory, Room: old.name})
 		return
 	}
 	h.removeLocked(s, old, Left)

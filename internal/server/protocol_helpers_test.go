@@ -206,10 +206,11 @@ func protoStart(t *testing.T, w *protoWords, mods ...func(*Config)) *Server {
 	})
 }
 
-// protoStartOwned starts a server that the test itself shuts down (see
-// TestProtoShutdownTwiceIsHarmless for why these tests do not use start's
-// cleanup). It returns the server and a shutdown function that runs
-// Shutdown once; the cleanup calls it if the test did not.
+// protoStartOwned starts a server that the test itself shuts down. It
+// returns the server and a shutdown function that runs Shutdown once; the
+// cleanup calls it if the test did not. (So a second Shutdown that hangs
+// cannot stall the shutdown tests; TestProtoShutdownTwiceIsHarmless checks
+// that one on its own, with a deadline.)
 func protoStartOwned(t *testing.T, w *protoWords, mods ...func(*Config)) (*Server, func() error) {
 	t.Helper()
 	cfg := testConfig(t)

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -837,6 +838,13 @@ func TestProtoTextHideAddrs(t *testing.T) {
 		a.expect("guest-2:" + w.offline)
 		a.quiet()
 		c.quiet()
+
+		// A default name is never one somebody already has (ignoring case).
+		c.rename("Guest-4")
+		d := protoDialHidden(t, s, w, "guest-5")
+		a.expect("guest-5:" + w.online)
+		d.quiet()
+		a.quiet()
 	})
 }
 
@@ -896,6 +904,36 @@ func TestProtoTextIdleKick(t *testing.T) {
 		// connection is closed.)
 		b.protoUntil(protoFmt(w.idle, "300ms"), a.pres(w.offline))
 		b.closed()
+	})
+}
+
+func TestProtoTextIdleOthersSeeOffline(t *testing.T) {
+	protoEachLang(t, func(t *testing.T, w *protoWords) {
+		const idle = 300 * time.Millisecond
+		s := protoStart(t, w, func(cfg *Config) { cfg.IdleTimeout = idle })
+		b := protoDial(t, s, w)
+		// b stays active (empty lines) while a goes idle.
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			tick := time.NewTicker(idle / 4)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					b.c.Write([]byte("\n"))
+				}
+			}
+		}()
+		a := protoDial(t, s, w)
+		b.expect(a.pres(w.online))
+		a.closed(protoFmt(w.idle, "300ms"))
+		b.expect(a.pres(w.offline))
+		close(stop)
+		<-done
+		b.quiet()
 	})
 }
 
@@ -969,11 +1007,131 @@ func TestProtoShutdownTwiceIsHarmless(t *testing.T) {
 			t.Errorf("second shutdown: %v", err)
 		}
 	case <-time.After(waitTime):
-		t.Errorf("a second Server.Shutdown did not return within %v (it waits on errc for results the serving goroutines sent to the first call)", waitTime)
-		// Let the stuck call end, so that it does not leak past the test.
+		// (Before Shutdown became idempotent, the second call waited on
+		// errc for results that the first call had already taken.)
+		t.Errorf("a second Server.Shutdown did not return within %v", waitTime)
+		// Let a call stuck that way end, so that it does not leak past the
+		// test.
 		for range s.running {
-			s.errc <- nil
+			select {
+			case s.errc <- nil:
+			default:
+			}
 		}
-		<-done
+		select {
+		case <-done:
+		case <-time.After(waitTime):
+		}
+	}
+}
+
+// TestProtoTextSlowConsumer: a text client that never reads is cut off once
+// its queue overflows (the wording is best effort: it can only arrive if the
+// socket still takes it), and the rest of its room hears it go offline.
+func TestProtoTextSlowConsumer(t *testing.T) {
+	t.Parallel()
+	protoEachLang(t, func(t *testing.T, w *protoWords) {
+		t.Parallel()
+		s := protoStart(t, w, func(cfg *Config) {
+			cfg.Queue = 16
+			cfg.WriteTimeout = time.Second
+		})
+		stuck := protoDial(t, s, w) // it stops reading here, until it is cut off
+		a := protoDial(t, s, w)
+		big := strings.Repeat("x", 4000)
+		deadline := time.Now().Add(4 * waitTime)
+	blast:
+		for i := 0; ; i++ {
+			if time.Now().After(deadline) {
+				t.Fatalf("non-reader still connected after %d private messages", i)
+			}
+			a.send("to|" + stuck.name + "|" + big)
+			for {
+				switch got := a.next(); got {
+				case protoFmt(w.dmOut, stuck.name, big):
+					continue blast
+				case stuck.pres(w.offline):
+					// The reply to the private message in flight is next.
+					if got := a.next(); got != protoFmt(w.dmOut, stuck.name, big) && got != protoFmt(w.noSuchUser, stuck.name) {
+						t.Fatalf("got %q, want the reply to the last private message", got)
+					}
+					break blast
+				default:
+					t.Fatalf("got %q", got)
+				}
+			}
+		}
+		// Drain what did reach the non-reader: private messages, perhaps
+		// the slow-consumer line last, then the close.
+		slow := "too slow: disconnected"
+		if w.lang == "zh" {
+			slow = "接收过慢，已断开"
+		}
+		var last string
+		if line, err := stuck.readLine(waitTime); err == nil && line != a.pres(w.online) {
+			t.Fatalf("non-reader got %q, want %q", line, a.pres(w.online))
+		}
+		for {
+			line, err := stuck.readLine(waitTime)
+			if err != nil {
+				if ne, ok := err.(net.Error); ok && ne.Timeout() {
+					t.Fatalf("the non-reader's connection stayed open")
+				}
+				break
+			}
+			if last == slow {
+				t.Fatalf("got %q after the slow-consumer line", line)
+			}
+			if line != slow && line != protoFmt(w.dmIn, a.name, big) {
+				t.Fatalf("non-reader got %q", line)
+			}
+			last = line
+		}
+		t.Logf("slow-consumer line delivered: %v", last == slow)
+		a.quiet()
+	})
+}
+
+// TestProtoTextGoneAfterOffline: once the room has been told that a user
+// went offline, that user is no longer online: who does not list it, and
+// its name is free to take. (Checked many times over: the window is short.)
+func TestProtoTextGoneAfterOffline(t *testing.T) {
+	t.Parallel()
+	for _, check := range []string{"who", "name"} {
+		t.Run(check, func(t *testing.T) {
+			t.Parallel()
+			protoEachLang(t, func(t *testing.T, w *protoWords) {
+				t.Parallel()
+				s := protoStart(t, w)
+				a := protoDial(t, s, w)
+				a.rename("bob")
+				for i := range 100 {
+					d := protoDial(t, s, w)
+					a.expect(d.pres(w.online))
+					d.rename("aaron", a) // sorts before bob
+					if i%2 == 0 {
+						d.c.Close()
+					} else {
+						d.send("/quit")
+					}
+					a.expect(d.pres(w.offline))
+					switch check {
+					case "who":
+						a.send("who")
+						if got, want := a.next(), protoFmt(w.who, "bob"); got != want {
+							t.Fatalf("round %d: who after aaron's offline line: got %q, want only %q", i, got, want)
+						}
+						a.quiet()
+					case "name":
+						a.send("rename|aaron")
+						if got, want := a.next(), protoFmt(w.nickOK, "bob", "aaron"); got != want {
+							t.Fatalf("round %d: rename|aaron after aaron's offline line: got %q, want %q", i, got, want)
+						}
+						a.name = "aaron"
+						a.rename("bob")
+					}
+				}
+			})
+		})
 	}
 }
