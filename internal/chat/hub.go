@@ -29,8 +29,10 @@ type Config struct {
 	// IdleTimeout ends a session that sent no line for this long; 0 turns
 	// the idle kick off (--idle-timeout).
 	IdleTimeout time.Duration
-	// Queue is how many events may wait for a session's writer before the
-	// session is a slow consumer. Defaults to 1024 (--queue).
+	// Queue is how many events may wait for a session whose connection has
+	// stopped taking data before the session is a slow consumer; while the
+	// connection takes data the queue may grow to 4 times this as the
+	// server catches up. Defaults to 1024 (--queue).
 	Queue int
 	// Rate is lines per second per connection, with a burst of twice that;
 	// 0 is unlimited (--rate).

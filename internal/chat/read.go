@@ -21,26 +21,27 @@ func (h *Hub) readLoop(s *Session, codec Codec) {
 		if s.isClosed() {
 			return
 		}
-		if errors.Is(err, ErrLineTooLong) {
-			h.Metrics.LinesIn.Add(1)
-			idle.reset()
-			s.send(&Event{Kind: EvError, Err: &Error{Problem: ProbLineTooLong, N: h.cfg.MaxLine}})
-			continue
-		}
-		if err != nil {
+		tooLong := errors.Is(err, ErrLineTooLong)
+		if err != nil && !tooLong {
 			return
 		}
 		h.Metrics.LinesIn.Add(1)
 		idle.reset()
 		if first {
+			// An over-long first line is a first line too: it keeps the
+			// session in text mode.
 			first = false
-			if s.upgrade != nil && len(line) > 0 && line[0] == '{' {
+			if !tooLong && s.upgrade != nil && len(line) > 0 && line[0] == '{' {
 				codec = s.upgrade
 				h.switchToJSON(s)
 			}
 		}
 		if !pace.wait(s, &h.Metrics) {
 			return
+		}
+		if tooLong {
+			s.send(&Event{Kind: EvError, Err: &Error{Problem: ProbLineTooLong, N: h.cfg.MaxLine}})
+			continue
 		}
 		cmd := codec.Parse(line)
 		if !h.do(s, cmd) {

@@ -24,6 +24,9 @@ type Session struct {
 	room atomic.Pointer[room]
 	// mode is the session's metrics label; written by the reader.
 	mode atomic.Int32
+	// writingSince is when the writer began its current write (Unix
+	// nanoseconds), or 0 between writes.
+	writingSince atomic.Int64
 
 	// Guarded by qmu.
 	qmu    sync.Mutex
@@ -50,16 +53,26 @@ func (s *Session) signal() {
 	}
 }
 
-// send queues ev for the client without blocking. If the queue is full the
-// client is a slow consumer: nothing more is queued and the writer ends the
-// session.
+// stallTime is how long the writer must have been stuck in one write for a
+// full queue to mean that the client has stopped reading; headroom is how
+// far past --queue a queue may grow while the writer is not stuck (the
+// server, not the client, is behind) before the session goes regardless.
+const (
+	stallTime = 250 * time.Millisecond
+	headroom  = 4
+)
+
+// send queues ev for the client without blocking. When the queue is full
+// and the client has stopped taking data (its writer is stuck in a write),
+// or the queue has grown past its headroom, the client is a slow consumer:
+// nothing more is queued and the writer ends the session.
 func (s *Session) send(ev *Event) {
 	s.qmu.Lock()
 	if s.closed {
 		s.qmu.Unlock()
 		return
 	}
-	if len(s.q) >= s.hub.cfg.Queue {
+	if n := len(s.q); n >= s.hub.cfg.Queue && (n >= headroom*s.hub.cfg.Queue || s.stalled()) {
 		clear(s.q)
 		s.q = s.q[:0]
 		s.slow = true
@@ -75,6 +88,13 @@ func (s *Session) send(ev *Event) {
 	if n == 1 {
 		s.signal()
 	}
+}
+
+// stalled reports whether the writer has been stuck in one write for
+// stallTime: the client is not reading.
+func (s *Session) stalled() bool {
+	since := s.writingSince.Load()
+	return since != 0 && time.Since(time.Unix(0, since)) >= stallTime
 }
 
 // finish queues last (if not nil) as the session's final event, past the
@@ -169,7 +189,10 @@ func (s *Session) writeSegment(evs []*Event, codec Codec) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	if err := s.conn.WriteEvents(evs, codec); err != nil {
+	s.writingSince.Store(time.Now().UnixNano())
+	err := s.conn.WriteEvents(evs, codec)
+	s.writingSince.Store(0)
+	if err != nil {
 		return err
 	}
 	var n int

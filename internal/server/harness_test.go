@@ -139,6 +139,26 @@ func (c *lineClient) closed(want ...string) {
 	}
 }
 
+// closedWith checks that the last line before the server closes the
+// connection is last, whatever comes before it.
+func (c *lineClient) closedWith(last string) {
+	c.t.Helper()
+	var prev string
+	for {
+		line, err := c.readLine(waitTime)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				c.t.Fatalf("%s: the connection stayed open", c.addr)
+			}
+			break
+		}
+		prev = line
+	}
+	if prev != last {
+		c.t.Fatalf("%s: last line %q, want %q", c.addr, prev, last)
+	}
+}
+
 // sendJSON sends one JSON line.
 func (c *lineClient) sendJSON(v string) { c.t.Helper(); c.send(v) }
 
