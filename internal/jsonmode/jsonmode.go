@@ -37,17 +37,9 @@ func New() *Codec { return &Codec{} }
 // Slot is the JSON mode's slot in an event's encoding cache.
 func (*Codec) Slot() int { return chat.SlotJSON }
 
-// request is every field any op takes; pointers tell absent from empty.
-type request struct {
-	Op   *string         `json:"op"`
-	ID   json.RawMessage `json:"id"`
-	Text *string         `json:"text"`
-	To   *string         `json:"to"`
-	Name *string         `json:"name"`
-	Room *string         `json:"room"`
-}
-
-// Parse decodes one JSON line into a command.
+// Parse decodes one JSON line into a command. The object is decoded into a
+// map first so that keys match exactly: encoding/json matches struct fields
+// case-insensitively, and "Text" or "ID" are unknown fields, to be ignored.
 func (*Codec) Parse(line []byte) chat.Command {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
@@ -57,35 +49,56 @@ func (*Codec) Parse(line []byte) chat.Command {
 		// Each run of invalid bytes becomes one U+FFFD, as in text mode.
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
-	var req request
-	if err := json.Unmarshal(line, &req); err != nil {
-		return badRequest(refOf(line), describe(err))
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(line, &obj); err != nil {
+		return badRequest(nil, describe(err))
 	}
-	ref, ok := validRef(req.ID)
+	if obj == nil {
+		return badRequest(nil, "want an object, got null")
+	}
+	ref, ok := validRef(obj["id"])
 	if !ok {
 		return badRequest(nil, "id must be a string or a number")
 	}
-	if req.Op == nil {
+	var op, text, to, name, room *string
+	for _, f := range [...]struct {
+		key string
+		p   **string
+	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}} {
+		raw := obj[f.key]
+		if len(raw) == 0 || string(raw) == "null" {
+			continue
+		}
+		if raw[0] != '"' {
+			return badRequest(ref, "field "+f.key+": want string, got "+kindOf(raw))
+		}
+		v := new(string)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return badRequest(ref, describe(err))
+		}
+		*f.p = v
+	}
+	if op == nil {
 		return badRequest(ref, "missing op")
 	}
 	cmd := chat.Command{Ref: ref}
 	var missing string
-	switch *req.Op {
+	switch *op {
 	case "say":
 		cmd.Op = chat.OpSay
-		cmd.Text, missing = field(req.Text, "text")
+		cmd.Text, missing = field(text, "text")
 	case "dm":
 		cmd.Op = chat.OpDM
-		cmd.Name, missing = field(req.To, "to")
+		cmd.Name, missing = field(to, "to")
 		if missing == "" {
-			cmd.Text, missing = field(req.Text, "text")
+			cmd.Text, missing = field(text, "text")
 		}
 	case "nick":
 		cmd.Op = chat.OpNick
-		cmd.Name, missing = field(req.Name, "name")
+		cmd.Name, missing = field(name, "name")
 	case "join":
 		cmd.Op = chat.OpJoin
-		cmd.Room, missing = field(req.Room, "room")
+		cmd.Room, missing = field(room, "room")
 	case "who":
 		cmd.Op = chat.OpWho
 	case "rooms":
@@ -95,12 +108,25 @@ func (*Codec) Parse(line []byte) chat.Command {
 	case "quit":
 		cmd.Op = chat.OpQuit
 	default:
-		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(*req.Op)}}
+		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(*op)}}
 	}
 	if missing != "" {
 		return badRequest(ref, "missing "+missing)
 	}
 	return cmd
+}
+
+// kindOf names the JSON type of a raw value that is not a string.
+func kindOf(raw json.RawMessage) string {
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 func field(v *string, name string) (string, string) {
@@ -112,19 +138,6 @@ func field(v *string, name string) (string, string) {
 
 func badRequest(ref []byte, why string) chat.Command {
 	return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbBadRequest, Arg: why}}
-}
-
-// refOf digs the id out of an object that failed to decode (a field of the
-// wrong type, say), so that even that error carries its ref.
-func refOf(line []byte) []byte {
-	var v struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(line, &v) != nil {
-		return nil
-	}
-	ref, _ := validRef(v.ID)
-	return ref
 }
 
 // validRef returns id as the ref to echo, if it is a JSON string or number.

@@ -144,6 +144,9 @@ func (w *Writer) Add(b []byte) {
 func (w *Writer) Flush() error {
 	var err error
 	if w.vec {
+		if len(w.bufs) == 0 {
+			return nil // writev with no buffers still fails on a closed conn
+		}
 		bufs := w.bufs // WriteTo consumes its receiver; keep ours for reuse
 		_, err = bufs.WriteTo(w.w)
 		clear(w.bufs)
