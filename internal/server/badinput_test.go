@@ -128,7 +128,7 @@ func TestIdleClients(t *testing.T) {
 	half := dialText(t, s)
 	half.c.Write([]byte("half a li"))
 	silent := dial(t, s.TCPAddr())
-	half.closedWith("idle for 500ms: disconnected") // silent's lines may come first
+	half.closedWith("idle for 500ms: disconnected")          // silent's lines may come first
 	gone := map[any]bool{half.addr: true, silent.addr: true} // in either order
 	for len(gone) > 0 {
 		m, err := keeper.waitFor(func(m map[string]any) bool {
