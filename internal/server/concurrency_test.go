@@ -22,19 +22,7 @@ func TestConcurrentClients(t *testing.T) {
 		says  = 5 // chat lines each client sends to its room
 	)
 	s := start(t, func(c *Config) { c.Queue = 4096 })
-	actors := make([]*actor, n)
-	parallel(t, n, func(i int) error {
-		a, err := dialActor(t, s.TCPAddr())
-		actors[i] = a
-		return err
-	})
-	defer func() {
-		for _, a := range actors {
-			if a != nil {
-				a.close()
-			}
-		}
-	}()
+	actors := dialActors(t, s, n)
 	if t.Failed() {
 		return
 	}
@@ -174,4 +162,24 @@ func parallel(t *testing.T, n int, f func(i int) error) {
 			t.Errorf("client %d: %v", i, err)
 		}
 	}
+}
+
+// dialActors connects n JSON clients at once; they are closed when the test
+// ends.
+func dialActors(t *testing.T, s *Server, n int) []*actor {
+	t.Helper()
+	actors := make([]*actor, n)
+	parallel(t, n, func(i int) error {
+		a, err := dialActor(t, s.TCPAddr())
+		actors[i] = a
+		return err
+	})
+	t.Cleanup(func() {
+		for _, a := range actors {
+			if a != nil {
+				a.close()
+			}
+		}
+	})
+	return actors
 }

@@ -28,19 +28,7 @@ func TestSlowConsumer(t *testing.T) {
 	stuck.(*net.TCPConn).SetReadBuffer(1024) // and never read
 	stuckName := stuck.LocalAddr().String()
 
-	actors := make([]*actor, chatters)
-	parallel(t, chatters, func(i int) error {
-		a, err := dialActor(t, s.TCPAddr())
-		actors[i] = a
-		return err
-	})
-	defer func() {
-		for _, a := range actors {
-			if a != nil {
-				a.close()
-			}
-		}
-	}()
+	actors := dialActors(t, s, chatters)
 	if t.Failed() {
 		return
 	}
