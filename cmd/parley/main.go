@@ -70,6 +70,9 @@ func serve(args []string, stderr io.Writer, getenv func(string) string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, a second one kills the process as usual,
+	// should a shutdown hang.
+	context.AfterFunc(ctx, stop)
 	if err := server.Run(ctx, cfg); err != nil {
 		cfg.Log.Error("server failed", "err", err)
 		return 1

@@ -68,7 +68,10 @@ func TestServeAndSIGTERM(t *testing.T) {
 	}
 }
 
-var listeningRE = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+) http=(\S+)`)
+var (
+	listeningRE  = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+) http=(\S+)`)
+	listeningTCP = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+)`)
+)
 
 func waitListening(t *testing.T, logs *bufio.Reader) string {
 	t.Helper()

@@ -11,7 +11,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestAdmitCaps: the per-address cap counts each address apart and exempts
 // loopback; the total cap counts everyone; releasing frees a place, once.
 func TestAdmitCaps(t *testing.T) {
-	h := NewHub(Config{MaxConns: 5, MaxConnsPerIP: 2})
+	h, err := NewHub(Config{MaxConns: 5, MaxConnsPerIP: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
 	admit := func(addr string, want Reject) func() {
 		t.Helper()
 		release, why := h.Admit(addr)
@@ -40,7 +43,10 @@ func TestAdmitCaps(t *testing.T) {
 }
 
 func TestAdmitWhileClosing(t *testing.T) {
-	h := NewHub(Config{})
+	h, err := NewHub(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := h.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,12 @@ import (
 // do runs one command for s and reports whether the session goes on.
 func (h *Hub) do(s *Session, cmd Command) bool {
 	switch cmd.Op {
+	case OpWho, OpRooms, OpHelp, OpHistory:
+		if !s.waitDrained() {
+			return false
+		}
+	}
+	switch cmd.Op {
 	case OpNone:
 	case OpSay:
 		h.say(s, cmd)
@@ -31,6 +37,12 @@ func (h *Hub) do(s *Session, cmd Command) bool {
 		return false
 	case OpInvalid:
 		s.send(&Event{Kind: EvError, Ref: cmd.Ref, Err: cmd.Err})
+	case OpRegister:
+		h.register(s, cmd.Text, cmd.Ref)
+	case OpLogin:
+		h.login(s, cmd.Name, cmd.Text, cmd.Ref)
+	case OpHistory:
+		h.history(s, cmd)
 	}
 	return true
 }
@@ -57,11 +69,15 @@ func (h *Hub) say(s *Session, cmd Command) {
 	}
 	r := s.room.Load()
 	ev := &Event{Kind: EvMsg, TS: now(), Room: r.name, Name: s.Name(), Addr: s.pubAddr, Text: text}
+	if h.store != nil {
+		h.sayStored(s, r, ev, cmd.Ref)
+		return
+	}
 	r.mu.Lock()
 	// The ID is taken under the room lock so that IDs rise in the order
 	// the room's members receive the messages.
 	ev.ID = h.nextID.Add(1)
-	r.broadcastLocked(ev, nil)
+	r.deliverLocked(ev)
 	r.mu.Unlock()
 }
 
@@ -74,23 +90,25 @@ func (h *Hub) byAddr(addr string) *Session {
 	return h.addrs[addr]
 }
 
-func (h *Hub) byName(name string) *Session {
-	key := Fold(name)
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.names[key]
-}
-
 // dm sends a private message, checking in the seed's order: unknown name,
 // then empty text. (Usage errors are the codec's.)
 func (h *Hub) dm(s *Session, name, text string, ref []byte) {
 	name = Clean(name)
-	to := h.byName(name)
-	if to == nil {
+	key := Fold(name)
+	h.mu.RLock()
+	to, registered := h.names[key], h.accounts[key]
+	h.mu.RUnlock()
+	text = Clean(text)
+	switch {
+	case to != nil:
+		h.dmTo(s, to, text, ref)
+	case registered == "":
 		replyErr(s, ref, &Error{Problem: ProbNoSuchUser, Arg: name})
-		return
+	case text == "":
+		replyErr(s, ref, &Error{Problem: ProbEmptyMessage})
+	default: // a registered user who is away: kept for their next login
+		h.keepDM(s, key, registered, text, ref)
 	}
-	h.dmTo(s, to, Clean(text), ref)
 }
 
 func (h *Hub) dmTo(s, to *Session, text string, ref []byte) {
@@ -119,17 +137,22 @@ func (h *Hub) rename(s *Session, name string, ref []byte) {
 		replyErr(s, ref, &Error{Problem: ProbNameTaken, Arg: name})
 		return
 	}
+	if h.accounts[key] != "" && s.account != key {
+		h.mu.Unlock()
+		replyErr(s, ref, &Error{Problem: ProbNameRegistered, Arg: name})
+		return
+	}
 	old := s.ident.Load()
 	delete(h.names, old.key)
 	h.names[key] = s
 	s.ident.Store(&ident{name: name, key: key})
+	if s.account != key {
+		s.account = "" // a logged-in user who takes another name is no longer logged in
+	}
 	h.mu.Unlock()
 
 	s.send(&Event{Kind: EvNickOK, Ref: ref, Old: old.name, Name: name})
-	if old.name != name {
-		r := s.room.Load()
-		r.broadcast(&Event{Kind: EvPresence, Presence: Renamed, Name: name, Old: old.name, Room: r.name, Addr: s.pubAddr}, s)
-	}
+	h.tellRoomRenamed(s, old.name)
 }
 
 // userList lists everyone online, sorted by folded name.

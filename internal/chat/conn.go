@@ -14,6 +14,10 @@ type Command struct {
 	// otherwise an ordinary chat line.
 	AddrDM bool
 	Err    *Error // OpInvalid: what was wrong with the line
+	// OpHistory: how many messages (0 for the default, 20) and before which
+	// message ID (0 for the latest).
+	Limit  int
+	Before int64
 }
 
 // Op is what a Command asks for.
@@ -21,17 +25,20 @@ type Op uint8
 
 // The operations of PROTOCOL.md.
 const (
-	OpNone    Op = iota // an empty line: activity, nothing else
-	OpSay               // chat to your room
-	OpDM                // private message
-	OpNick              // rename
-	OpWho               // list users
-	OpJoin              // change room
-	OpRooms             // list rooms
-	OpHelp              // list commands
-	OpPing              // keep-alive
-	OpQuit              // leave
-	OpInvalid           // a line the codec could not make sense of; Err says why
+	OpNone     Op = iota // an empty line: activity, nothing else
+	OpSay                // chat to your room
+	OpDM                 // private message
+	OpNick               // rename
+	OpWho                // list users
+	OpJoin               // change room
+	OpRooms              // list rooms
+	OpHelp               // list commands
+	OpPing               // keep-alive
+	OpQuit               // leave
+	OpInvalid            // a line the codec could not make sense of; Err says why
+	OpRegister           // register your current name; Text is the password
+	OpLogin              // take a registered name; Name, Text is the password
+	OpHistory            // a room's past messages: Room ("" for yours), Limit, Before
 )
 
 // Codec is one wire mode: it turns a client's lines into Commands and Events
@@ -58,6 +65,11 @@ type Conn interface {
 	// giving up at the write deadline.
 	WriteEvents(evs []*Event, c Codec) error
 	SetWriteDeadline(t time.Time) error
+	// CloseWrite ends the output (the peer reads EOF after everything
+	// written) and makes a blocked ReadLine return within d, so that the
+	// reader can drain the peer's input before Close: closing a TCP socket
+	// with unread input would reset it and lose the output not yet read.
+	CloseWrite(d time.Duration) error
 	// Close closes the connection; it may be called from any goroutine, more
 	// than once, and unblocks ReadLine and WriteEvents.
 	Close() error

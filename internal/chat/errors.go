@@ -1,6 +1,9 @@
 package chat
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Code is a protocol error: the JSON mode sends it as error.code, the text
 // mode words it from its catalogue. Keep this list in step with PROTOCOL.md.
@@ -65,6 +68,10 @@ const (
 	ProbTooManyConns    // refused: --max-conns reached; N is the cap
 	ProbTooManyFromAddr // refused: --max-conns-per-ip reached; N is the cap
 	ProbShuttingDown    // refused: the server is shutting down
+	ProbNameRegistered  // Arg is the name: someone else\'s registered name
+	ProbBadPassword     // wrong password, or no such account
+	ProbRateLimited     // too many failed logins; Wait says for how long
+	ProbStoreUnavailable
 )
 
 // Error is one error reply to a client.
@@ -73,6 +80,7 @@ type Error struct {
 	Arg     string
 	N       int
 	Name    *NameError
+	Wait    time.Duration // ProbRateLimited
 }
 
 // Code returns the JSON error code of e.
@@ -90,6 +98,14 @@ func (e *Error) Code() Code {
 		return CodeEmptyMessage
 	case ProbLineTooLong:
 		return CodeLineTooLong
+	case ProbNameRegistered:
+		return CodeNameRegistered
+	case ProbBadPassword:
+		return CodeBadPassword
+	case ProbRateLimited:
+		return CodeRateLimited
+	case ProbStoreUnavailable:
+		return CodeStoreUnavailable
 	default:
 		return CodeBadRequest
 	}

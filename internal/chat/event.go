@@ -25,6 +25,8 @@ const (
 	EvHelp                       // the list of commands
 	EvError                      // Err
 	EvBye                        // Reason; the connection closes after it
+	EvRegistered                 // your current name is now registered: Name
+	EvLoggedIn                   // you logged in and have the name: Name
 	evSwitchJSON                 // queue marker: the writer switches to the JSON codec here
 )
 
@@ -85,6 +87,8 @@ type Event struct {
 	Text     string
 	Server   string // EvWelcome: server software and version
 	Queued   bool   // EvDMOut: stored for an offline recipient
+	Stored   bool   // EvDMIn: kept while you were offline; the text mode shows its time
+	Empty    bool   // EvHistory answering /history: the text mode says when there is none
 	Presence PresenceKind
 	Reason   ByeReason
 	Idle     time.Duration // EvBye with ByeIdle: the idle timeout

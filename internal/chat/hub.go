@@ -9,6 +9,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -16,6 +17,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"parley/internal/password"
+	"parley/internal/store"
 )
 
 // Lobby is the room everyone starts in.
@@ -51,6 +55,15 @@ type Config struct {
 	Server string
 	// Log receives the hub's records. Defaults to slog.Default().
 	Log *slog.Logger
+	// Store keeps history, accounts and offline messages; nil keeps
+	// nothing (and the commands that need it answer store_unavailable).
+	Store store.Store
+	// Relaxed delivers a chat line at once and commits it within moments
+	// (--durability relaxed); by default a line is delivered only once it is
+	// committed (strict).
+	Relaxed bool
+	// Hasher hashes passwords. Defaults to one running two at a time.
+	Hasher *password.Hasher
 }
 
 // A Hub is one chat server's state: who is online, under which names, in
@@ -62,12 +75,18 @@ type Hub struct {
 
 	nextID atomic.Int64 // the last message ID given out
 
+	store  store.Store      // nil without persistence
+	commit *store.Committer // the store's one writer of chat lines
+	hasher *password.Hasher
+	logins *loginLimiter
+
 	mu       sync.RWMutex
 	names    map[string]*Session // folded name → session; guarded by mu
 	addrs    map[string]*Session // remote address → session; guarded by mu
 	sessions map[*Session]struct{}
-	guests   int  // the last guest-N number given; guarded by mu
-	closing  bool // Shutdown has begun; guarded by mu
+	accounts map[string]string // registered name key → name; guarded by mu
+	guests   int               // the last guest-N number given; guarded by mu
+	closing  bool              // Shutdown has begun; guarded by mu
 	wg       sync.WaitGroup
 
 	roomsMu sync.Mutex
@@ -79,8 +98,10 @@ type Hub struct {
 	perIP  map[string]int // admitted connections per address; guarded by connMu
 }
 
-// NewHub returns a Hub with no one in it.
-func NewHub(cfg Config) *Hub {
+// NewHub returns a Hub with no one in it. With a store, it reads where the
+// message IDs are and which names are registered, and starts the store's
+// writer; Close stops it.
+func NewHub(cfg Config) (*Hub, error) {
 	if cfg.Queue <= 0 {
 		cfg.Queue = 1024
 	}
@@ -90,6 +111,9 @@ func NewHub(cfg Config) *Hub {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = password.NewHasher(2)
+	}
 	h := &Hub{
 		cfg:      cfg,
 		log:      cfg.Log,
@@ -98,10 +122,28 @@ func NewHub(cfg Config) *Hub {
 		sessions: make(map[*Session]struct{}),
 		rooms:    make(map[string]*room),
 		perIP:    make(map[string]int),
+		accounts: make(map[string]string),
+		store:    cfg.Store,
+		hasher:   cfg.Hasher,
+		logins:   newLoginLimiter(),
 	}
-	h.lobby = &room{name: Lobby, key: Lobby}
+	if h.store != nil {
+		if err := h.loadStore(); err != nil {
+			return nil, err
+		}
+		h.commit = store.NewCommitter(h.store, h.log)
+	}
+	h.lobby = h.newRoom(Lobby, Lobby)
 	h.rooms[Lobby] = h.lobby
-	return h
+	return h, nil
+}
+
+// Close stops the store's writer once everything submitted is committed.
+// Call it after Shutdown, before closing the store.
+func (h *Hub) Close() {
+	if h.commit != nil {
+		h.commit.Close()
+	}
 }
 
 // Config returns the hub's configuration, defaults filled in.
@@ -177,14 +219,18 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		upgrade: upgrade,
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
+		drained: make(chan struct{}, 1),
 	}
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
 	}
+	s.commitDone = make(chan error, 1)
 	s.mode.Store(int32(mode))
-	if !h.register(s) {
+	if !h.addSession(s) {
 		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})
 		s.writeLoop(start)
+		drain(c)
+		c.Close()
 		return
 	}
 	defer h.wg.Done()
@@ -202,10 +248,11 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 	h.readLoop(s, start)
 	// Gone from the names first, so that once the room hears `offline`
 	// the name is free and who no longer lists it.
-	h.unregister(s)
+	h.removeSession(s)
 	h.leave(s)
 	s.finish(nil)
 	<-writerDone
+	drain(c)
 	c.Close()
 }
 
@@ -223,25 +270,16 @@ func (s *Session) roomName() string {
 	return Lobby
 }
 
-// register gives s its default name and counts it as online; it reports
+// addSession gives s its default name and counts it as online; it reports
 // false if the hub is shutting down.
-func (h *Hub) register(s *Session) bool {
+func (h *Hub) addSession(s *Session) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return false
 	}
-	name := s.addr
-	if h.cfg.HideAddrs {
-		for {
-			h.guests++
-			name = "guest-" + strconv.Itoa(h.guests)
-			if h.names[Fold(name)] == nil {
-				break
-			}
-		}
-	}
-	id := &ident{name: name, key: Fold(name)}
+	s.defName = h.defaultNameLocked(s)
+	id := &ident{name: s.defName, key: Fold(s.defName)}
 	s.ident.Store(id)
 	h.names[id.key] = s
 	h.addrs[s.addr] = s
@@ -250,7 +288,22 @@ func (h *Hub) register(s *Session) bool {
 	return true
 }
 
-func (h *Hub) unregister(s *Session) {
+// defaultNameLocked returns the name s gets when it has no other: its
+// address, or under --hide-addrs a guest-N nobody has.
+func (h *Hub) defaultNameLocked(s *Session) string {
+	if !h.cfg.HideAddrs {
+		return s.addr
+	}
+	for {
+		h.guests++
+		name := "guest-" + strconv.Itoa(h.guests)
+		if key := Fold(name); h.names[key] == nil && h.accounts[key] == "" {
+			return name
+		}
+	}
+}
+
+func (h *Hub) removeSession(s *Session) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	id := s.ident.Load()
@@ -292,5 +345,16 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 		<-done
 		return ctx.Err()
+	}
+}
+
+// drain reads and drops what the client still sends after the session's
+// last words, until the client closes or the linger time (set by
+// CloseWrite) runs out, so that closing does not reset the connection.
+func drain(c Conn) {
+	for range 10000 {
+		if _, err := c.ReadLine(); err != nil && !errors.Is(err, ErrLineTooLong) {
+			return
+		}
 	}
 }

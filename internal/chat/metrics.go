@@ -14,6 +14,7 @@ type Metrics struct {
 	BytesOut      atomic.Int64           // bytes written to clients
 	SlowConsumers atomic.Int64           // sessions ended because their queue overflowed
 	RateLimited   atomic.Int64           // lines whose handling flood control delayed
+	StoreErrors   atomic.Int64           // store operations that failed
 }
 
 // Mode is how a session speaks, for metrics.

@@ -19,6 +19,7 @@ const (
 	NameEmpty
 	NameTooLong
 	NameBadChar
+	NameDefault // /register under the name given on connect
 )
 
 // NameError is a refused name: its problem and, for NameBadChar, the first
@@ -34,6 +35,8 @@ func (e *NameError) Error() string {
 		return "empty"
 	case NameTooLong:
 		return "too long"
+	case NameDefault:
+		return "choose a name first"
 	default:
 		return "character not allowed"
 	}

@@ -67,7 +67,10 @@ func (h *Hub) switchToJSON(s *Session) {
 	h.Metrics.Sessions[ModeJSON].Add(1)
 	s.send(&Event{Kind: evSwitchJSON})
 	s.send(h.welcome(s, nil))
-	s.send(&Event{Kind: EvHistory, Room: s.roomName()})
+	r := s.room.Load()
+	r.mu.Lock()
+	s.send(r.historyLocked(nil))
+	r.mu.Unlock()
 }
 
 // pacer is flood control: it delays the handling of a line that comes

@@ -18,6 +18,35 @@ type room struct {
 	// blocks), so holding it is short.
 	mu      sync.Mutex
 	members []*Session // changed under Hub.roomsMu and mu
+	// recent are the room's last messages as delivered, oldest first, at
+	// most replayCount: what a newcomer is replayed. Kept here rather than
+	// read from the store on entry, so that a message committed but not yet
+	// delivered is never both replayed and delivered. Guarded by mu.
+	recent []*Event
+}
+
+// replayCount is how many messages entering a room replays.
+const replayCount = 20
+
+// newRoom makes a room, with its recent messages from the store.
+func (h *Hub) newRoom(name, key string) *room {
+	return &room{name: name, key: key, recent: h.loadRecent(key)}
+}
+
+// deliverLocked sends a chat line to every member and keeps it among the
+// room's recent messages. The caller holds mu.
+func (r *room) deliverLocked(ev *Event) {
+	if len(r.recent) == replayCount {
+		copy(r.recent, r.recent[1:])
+		r.recent = r.recent[:replayCount-1]
+	}
+	r.recent = append(r.recent, ev)
+	r.broadcastLocked(ev, nil)
+}
+
+// historyLocked is the replay for a newcomer. The caller holds mu.
+func (r *room) historyLocked(ref []byte) *Event {
+	return &Event{Kind: EvHistory, Ref: ref, Room: r.name, Messages: slices.Clone(r.recent)}
 }
 
 // broadcast queues ev for every member but except.
@@ -45,7 +74,7 @@ func (h *Hub) enterLobby(s *Session) {
 	defer r.mu.Unlock()
 	r.members = append(r.members, s)
 	s.room.Store(r)
-	s.send(&Event{Kind: EvHistory, Room: r.name})
+	s.send(r.historyLocked(nil))
 	r.broadcastLocked(h.presence(s, Online, r, ""), nil)
 }
 
@@ -65,21 +94,23 @@ func (h *Hub) join(s *Session, name string, ref []byte) {
 	defer h.roomsMu.Unlock()
 	old := s.room.Load()
 	if old.key == key {
+		old.mu.Lock()
 		s.send(&Event{Kind: EvJoinOK, Ref: ref, Room: old.name})
-		s.send(&Event{Kind: EvHistory, Room: old.name})
+		s.send(old.historyLocked(nil))
+		old.mu.Unlock()
 		return
 	}
 	h.removeLocked(s, old, Left)
 	r := h.rooms[key]
 	if r == nil {
-		r = &room{name: name, key: key}
+		r = h.newRoom(name, key)
 		h.rooms[key] = r
 	}
 	r.mu.Lock()
 	r.members = append(r.members, s)
 	s.room.Store(r)
 	s.send(&Event{Kind: EvJoinOK, Ref: ref, Room: r.name})
-	s.send(&Event{Kind: EvHistory, Room: r.name})
+	s.send(r.historyLocked(nil))
 	r.broadcastLocked(h.presence(s, Joined, r, ""), s)
 	r.mu.Unlock()
 }
@@ -111,16 +142,22 @@ func (h *Hub) removeLocked(s *Session, r *room, p PresenceKind) {
 
 // roomList returns the rooms with people in them, sorted by folded name.
 func (h *Hub) roomList() []RoomInfo {
+	type row struct {
+		key string
+		RoomInfo
+	}
 	h.roomsMu.Lock()
-	list := make([]RoomInfo, 0, len(h.rooms))
-	keys := make(map[string]string, len(h.rooms))
+	rows := make([]row, 0, len(h.rooms))
 	for _, r := range h.rooms {
 		if n := len(r.members); n > 0 {
-			list = append(list, RoomInfo{Name: r.name, Users: n})
-			keys[r.name] = r.key
+			rows = append(rows, row{r.key, RoomInfo{Name: r.name, Users: n}})
 		}
 	}
 	h.roomsMu.Unlock()
-	slices.SortFunc(list, func(a, b RoomInfo) int { return strings.Compare(keys[a.Name], keys[b.Name]) })
+	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
+	list := make([]RoomInfo, len(rows))
+	for i, r := range rows {
+		list[i] = r.RoomInfo
+	}
 	return list
 }

@@ -17,6 +17,14 @@ type Session struct {
 	addr    string // the peer's address
 	pubAddr string // addr, or "" under --hide-addrs: what events carry
 	upgrade Codec  // the codec a text session switches to on a first '{'
+	defName string // the name given on connect (or after losing a login)
+
+	// account is the key of the account s is logged in to, or "".
+	// Guarded by hub.mu.
+	account string
+	// commitDone carries the result of the reader's chat line under strict
+	// durability. Owned by the reader.
+	commitDone chan error
 
 	// Written under hub.mu, read anywhere.
 	ident atomic.Pointer[ident]
@@ -34,8 +42,9 @@ type Session struct {
 	closed bool // no more events are accepted; the writer ends after q
 	slow   bool // q overflowed: the writer says bye best effort and ends
 
-	wake chan struct{} // cap 1: q became non-empty, or closed/slow was set
-	done chan struct{} // closed when closed is set
+	wake    chan struct{} // cap 1: q became non-empty, or closed/slow was set
+	done    chan struct{} // closed when closed is set
+	drained chan struct{} // cap 1: the writer found q empty
 }
 
 type ident struct {
@@ -77,6 +86,9 @@ func (s *Session) send(ev *Event) {
 		s.q = s.q[:0]
 		s.slow = true
 		s.closeLocked()
+		// The writer is likely stuck in a write the client does not read:
+		// give it a second, not the rest of the write timeout.
+		s.conn.SetWriteDeadline(time.Now().Add(time.Second))
 		s.qmu.Unlock()
 		s.hub.Metrics.SlowConsumers.Add(1)
 		s.signal()
@@ -123,10 +135,15 @@ func (s *Session) isClosed() bool {
 	return s.closed
 }
 
+// lingerTime is how long, after its last words, a session reads and drops
+// what the client still sends before the connection is closed.
+const lingerTime = time.Second
+
 // writeLoop is the session's writer: it drains everything queued, writes it
-// in one go, and waits for more. It closes the connection when it ends.
+// in one go, and waits for more. When it ends it closes the connection for
+// writing; Serve closes it for good once the reader has drained the input.
 func (s *Session) writeLoop(codec Codec) {
-	defer s.conn.Close()
+	defer s.conn.CloseWrite(lingerTime)
 	var batch []*Event
 	timeout := s.hub.cfg.WriteTimeout
 	for range s.wake {
@@ -147,6 +164,10 @@ func (s *Session) writeLoop(codec Codec) {
 					return
 				}
 				batch = shrink(batch)
+				select { // tell a reader waiting for its replies to go out
+				case s.drained <- struct{}{}:
+				default:
+				}
 				break
 			}
 			var err error
@@ -209,4 +230,27 @@ func (s *Session) writeSegment(evs []*Event, codec Codec) error {
 func (s *Session) sayGoodbyeSlow(codec Codec) {
 	s.conn.SetWriteDeadline(time.Now().Add(time.Second))
 	s.conn.WriteEvents([]*Event{{Kind: EvBye, Reason: ByeSlowConsumer}}, codec)
+}
+
+// waitDrained holds the reader until everything queued for s has been
+// written, before a command whose reply may be large (who, rooms, help,
+// history): a client that asks and does not read then stops being read,
+// instead of piling replies up in the server's memory.
+func (s *Session) waitDrained() bool {
+	for {
+		s.qmu.Lock()
+		empty, closed := len(s.q) == 0, s.closed
+		s.qmu.Unlock()
+		if closed {
+			return false
+		}
+		if empty {
+			return true
+		}
+		select {
+		case <-s.drained:
+		case <-s.done:
+			return false
+		}
+	}
 }

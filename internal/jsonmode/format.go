@@ -39,7 +39,7 @@ func (*Codec) Append(b []byte, ev *chat.Event) []byte {
 		b = str(b, "from", ev.Name)
 		b = str(b, "to", ev.To)
 		b = str(b, "text", ev.Text)
-		b = ts(b, ev.TS)
+		b = ts(b, ev.TS) // a kept dm (Stored) is the same event, with its original ts
 		if ev.Queued && ev.Kind == chat.EvDMOut {
 			b = append(b, `,"queued":true`...)
 		}
@@ -76,7 +76,7 @@ func (*Codec) Append(b []byte, ev *chat.Event) []byte {
 			b = append(b, '}')
 		}
 		b = append(b, ']')
-	case chat.EvNickOK:
+	case chat.EvNickOK, chat.EvRegistered, chat.EvLoggedIn:
 		b = open(b, "ok", ev.Ref)
 		b = str(b, "name", ev.Name)
 	case chat.EvJoinOK:

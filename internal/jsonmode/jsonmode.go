@@ -12,6 +12,14 @@
 //	rooms              rooms {rooms: [{name, users}]} sorted by name
 //	ping               pong
 //	quit               bye, then close
+//	register {password}              ok {name}, or error
+//	login    {name, password}        ok {name}, or error
+//	history  {room?, limit?, before?} history {room, messages} with ref
+//
+// limit and before are whole numbers ≥ 0 (2, 2.0 and 2e0 alike; 0 or no
+// field means the default: 20 messages, the latest); a larger limit than
+// 2147483647 or before than 2^63-1 is taken as that. A password never
+// appears in an error.
 //
 // Server to client, every object has "type": welcome, msg, dm, presence,
 // who, rooms, ok, pong, history, error {code, message}, bye {reason,
@@ -23,6 +31,9 @@ package jsonmode
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"parley/internal/chat"
@@ -60,11 +71,11 @@ func (*Codec) Parse(line []byte) chat.Command {
 	if !ok {
 		return badRequest(nil, "id must be a string or a number")
 	}
-	var op, text, to, name, room *string
+	var op, text, to, name, room, password *string
 	for _, f := range [...]struct {
 		key string
 		p   **string
-	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}} {
+	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}, {"password", &password}} {
 		raw := obj[f.key]
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
@@ -107,6 +118,27 @@ func (*Codec) Parse(line []byte) chat.Command {
 		cmd.Op = chat.OpPing
 	case "quit":
 		cmd.Op = chat.OpQuit
+	case "register":
+		cmd.Op = chat.OpRegister
+		cmd.Text, missing = field(password, "password")
+	case "login":
+		cmd.Op = chat.OpLogin
+		cmd.Name, missing = field(name, "name")
+		if missing == "" {
+			cmd.Text, missing = field(password, "password")
+		}
+	case "history":
+		cmd.Op = chat.OpHistory
+		cmd.Room, _ = field(room, "room")
+		limit, why := wholeNumber(obj["limit"], maxLimit)
+		if why != "" {
+			return badRequest(ref, "field limit: "+why)
+		}
+		before, why := wholeNumber(obj["before"], math.MaxInt64)
+		if why != "" {
+			return badRequest(ref, "field before: "+why)
+		}
+		cmd.Limit, cmd.Before = int(limit), before
 	default:
 		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(*op)}}
 	}
@@ -114,6 +146,75 @@ func (*Codec) Parse(line []byte) chat.Command {
 		return badRequest(ref, "missing "+missing)
 	}
 	return cmd
+}
+
+// maxLimit is where a history limit stops growing: the hub caps it far lower
+// (1000), and a bounded value is safe for its arithmetic on any platform.
+const maxLimit = math.MaxInt32
+
+// wholeNumber decodes an optional field that must be a whole number ≥ 0:
+// absent or null is 0; a value above max is max. Any JSON number literal
+// whose value is whole counts (7, 7.0, 0.7e1, 700e-2); the check is exact,
+// on the decimal digits, so no float rounding can make 2.0000000000000001
+// whole. It returns why the value is refused, or "".
+func wholeNumber(raw json.RawMessage, max int64) (int64, string) {
+	const want = "want a whole number, got "
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, ""
+	}
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		if c == '"' {
+			return 0, want + "string"
+		}
+		return 0, want + kindOf(raw)
+	}
+	// raw is a valid JSON number: -?int(.frac)?([eE][+-]?exp)?
+	s := string(raw)
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	mant, exp := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, exp = s[:i], s[i+1:]
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimLeft(intPart+frac, "0")
+	// Without its exponent the value is 0.digits × 10^point.
+	point := len(digits) - len(frac)
+	digits = strings.TrimRight(digits, "0")
+	if digits == "" {
+		return 0, "" // zero, -0 and 0e99 alike
+	}
+	if neg {
+		return 0, want + "a negative number"
+	}
+	// Add the exponent, saturating: far beyond ±10^8 the answer is known.
+	e, eneg := 0, false
+	if exp != "" {
+		if exp[0] == '+' || exp[0] == '-' {
+			eneg = exp[0] == '-'
+			exp = exp[1:]
+		}
+		for i := 0; i < len(exp) && e < 1e8; i++ {
+			e = e*10 + int(exp[i]-'0')
+		}
+		if eneg {
+			e = -e
+		}
+	}
+	point += e
+	if point < len(digits) {
+		return 0, want + "a fraction"
+	}
+	if point > 19 { // at least 10^19 > MaxInt64
+		return max, ""
+	}
+	v, err := strconv.ParseInt(digits+strings.Repeat("0", point-len(digits)), 10, 64)
+	if err != nil || v > max {
+		return max, "" // out of int64 range: the only error left
+	}
+	return v, ""
 }
 
 // kindOf names the JSON type of a raw value that is not a string.
@@ -160,7 +261,30 @@ func describe(err error) string {
 		}
 		return "want an object, got " + e.Value
 	case *json.SyntaxError:
-		return "not JSON: " + e.Error()
+		return "not JSON: " + withoutChar(e.Error())
 	}
 	return "not a JSON object"
+}
+
+// withoutChar drops the quoted character from encoding/json's "invalid
+// character 'X' ..." (X is a Go-quoted byte between single quotes, with a
+// quote itself written backslash-quote): that character is a byte of the
+// line, and the line may hold a password. Any other message is returned as
+// it is.
+func withoutChar(msg string) string {
+	const p = "invalid character "
+	rest, ok := strings.CutPrefix(msg, p)
+	switch {
+	case !ok:
+		return msg
+	case strings.HasPrefix(rest, `'\''`):
+		rest = rest[len(`'\''`):]
+	case strings.HasPrefix(rest, "'"):
+		j := strings.IndexByte(rest[1:], '\'')
+		if j < 0 {
+			return "invalid character"
+		}
+		rest = rest[j+2:]
+	}
+	return "invalid character" + rest
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/big"
 	"reflect"
 	"regexp"
 	"strings"
@@ -40,6 +42,34 @@ func TestParse(t *testing.T) {
 		{name: "rooms", line: `{"op":"rooms"}`, want: chat.Command{Op: chat.OpRooms}},
 		{name: "ping", line: `{"op":"ping"}`, want: chat.Command{Op: chat.OpPing}},
 		{name: "quit", line: `{"op":"quit"}`, want: chat.Command{Op: chat.OpQuit}},
+		{name: "register", line: `{"op":"register","password":"s3cret","id":"r"}`, want: chat.Command{Op: chat.OpRegister, Text: "s3cret", Ref: ref(`"r"`)}},
+		{name: "register password with spaces", line: `{"op":"register","password":"  correct horse  "}`, want: chat.Command{Op: chat.OpRegister, Text: "  correct horse  "}},
+		{name: "register empty password", line: `{"op":"register","password":""}`, want: chat.Command{Op: chat.OpRegister}},
+		{name: "register ignores name", line: `{"op":"register","password":"pw","name":"bob"}`, want: chat.Command{Op: chat.OpRegister, Text: "pw"}},
+		{name: "login", line: `{"op":"login","name":"alice","password":"pw","id":4}`, want: chat.Command{Op: chat.OpLogin, Name: "alice", Text: "pw", Ref: ref(`4`)}},
+		{name: "login zh", line: `{"password":"密码","op":"login","name":"张三"}`, want: chat.Command{Op: chat.OpLogin, Name: "张三", Text: "密码"}},
+		{name: "history", line: `{"op":"history","id":9}`, want: chat.Command{Op: chat.OpHistory, Ref: ref(`9`)}},
+		{name: "history all fields", line: `{"op":"history","room":"den","limit":5,"before":123}`, want: chat.Command{Op: chat.OpHistory, Room: "den", Limit: 5, Before: 123}},
+		{name: "history nulls", line: `{"op":"history","room":null,"limit":null,"before":null}`, want: chat.Command{Op: chat.OpHistory}},
+		{name: "history empty room", line: `{"op":"history","room":""}`, want: chat.Command{Op: chat.OpHistory}},
+		{name: "history zeros", line: `{"op":"history","limit":0,"before":0}`, want: chat.Command{Op: chat.OpHistory}},
+		{name: "history minus zero", line: `{"op":"history","limit":-0,"before":-0.0e5}`, want: chat.Command{Op: chat.OpHistory}},
+		{name: "history limit over 1000 as is", line: `{"op":"history","limit":1001}`, want: chat.Command{Op: chat.OpHistory, Limit: 1001}},
+		{name: "history limit 2.0", line: `{"op":"history","limit":2.0}`, want: chat.Command{Op: chat.OpHistory, Limit: 2}},
+		{name: "history limit 1e3", line: `{"op":"history","limit":1e3}`, want: chat.Command{Op: chat.OpHistory, Limit: 1000}},
+		{name: "history limit 0.7e1", line: `{"op":"history","limit":0.7e1}`, want: chat.Command{Op: chat.OpHistory, Limit: 7}},
+		{name: "history limit 700E-2", line: `{"op":"history","limit":700E-2}`, want: chat.Command{Op: chat.OpHistory, Limit: 7}},
+		{name: "history limit 2.50e1", line: `{"op":"history","limit":2.50e1}`, want: chat.Command{Op: chat.OpHistory, Limit: 25}},
+		{name: "history limit max int32", line: `{"op":"history","limit":2147483647}`, want: chat.Command{Op: chat.OpHistory, Limit: 2147483647}},
+		{name: "history limit saturates", line: `{"op":"history","limit":2147483648}`, want: chat.Command{Op: chat.OpHistory, Limit: 2147483647}},
+		{name: "history limit 1e400 saturates", line: `{"op":"history","limit":1e400}`, want: chat.Command{Op: chat.OpHistory, Limit: 2147483647}},
+		{name: "history limit 1e+99999999999999999999", line: `{"op":"history","limit":1e+99999999999999999999}`, want: chat.Command{Op: chat.OpHistory, Limit: 2147483647}},
+		{name: "history before max int64", line: `{"op":"history","before":9223372036854775807}`, want: chat.Command{Op: chat.OpHistory, Before: 9223372036854775807}},
+		{name: "history before saturates", line: `{"op":"history","before":9223372036854775808}`, want: chat.Command{Op: chat.OpHistory, Before: 9223372036854775807}},
+		{name: "history before 1e19 saturates", line: `{"op":"history","before":1e19}`, want: chat.Command{Op: chat.OpHistory, Before: 9223372036854775807}},
+		{name: "history before big id exact", line: `{"op":"history","before":9007199254740993}`, want: chat.Command{Op: chat.OpHistory, Before: 9007199254740993}},
+		{name: "history before big id with .0", line: `{"op":"history","before":9007199254740993.000}`, want: chat.Command{Op: chat.OpHistory, Before: 9007199254740993}},
+		{name: "history ignores text", line: `{"op":"history","text":"x","password":"p","to":"y"}`, want: chat.Command{Op: chat.OpHistory}},
 		{name: "fields in any order", line: `{"text":"t","to":"x","op":"dm","id":1}`, want: chat.Command{Op: chat.OpDM, Name: "x", Text: "t", Ref: ref(`1`)}},
 		{name: "other ops' fields ignored", line: `{"op":"say","text":"t","name":"n","room":"r","to":"x"}`, want: chat.Command{Op: chat.OpSay, Text: "t"}},
 		{name: "white space around", line: " \t{ \"op\" : \"ping\" } \r", want: chat.Command{Op: chat.OpPing}},
@@ -76,6 +106,24 @@ func TestParse(t *testing.T) {
 		{name: "room number", line: `{"op":"join","room":1,"id":1}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`1`)}, prob: chat.ProbBadRequest, arg: "room"},
 		{name: "wrong type with bad id", line: `{"op":"say","text":5,"id":[7]}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest},
 		{name: "wrong type with null id", line: `{"op":"say","text":5,"id":null}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "text"},
+		{name: "password number", line: `{"op":"register","password":1234,"id":1}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`1`)}, prob: chat.ProbBadRequest, arg: "field password: want string, got number"},
+		{name: "password array", line: `{"op":"login","name":"bob","password":["x"]}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field password"},
+		{name: "login name number", line: `{"op":"login","name":5,"password":"x"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field name"},
+		{name: "history room number", line: `{"op":"history","room":5,"id":"h"}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`"h"`)}, prob: chat.ProbBadRequest, arg: "field room"},
+		{name: "history limit string", line: `{"op":"history","limit":"5","id":2}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`2`)}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit fraction", line: `{"op":"history","limit":1.5,"id":2}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`2`)}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit tiny fraction", line: `{"op":"history","limit":2.0000000000000000001}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit small exponent", line: `{"op":"history","limit":1e-1}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit 25e-1", line: `{"op":"history","limit":25e-1}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit negative", line: `{"op":"history","limit":-1,"id":2}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`2`)}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit negative fraction", line: `{"op":"history","limit":-0.5}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit bool", line: `{"op":"history","limit":true}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit object", line: `{"op":"history","limit":{}}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history limit array", line: `{"op":"history","limit":[1]}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field limit: want a whole number"},
+		{name: "history before string", line: `{"op":"history","before":"12","id":"b"}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`"b"`)}, prob: chat.ProbBadRequest, arg: "field before: want a whole number"},
+		{name: "history before fraction", line: `{"op":"history","before":12.5}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field before: want a whole number"},
+		{name: "history before negative", line: `{"op":"history","before":-12}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field before: want a whole number"},
+		{name: "history before huge negative", line: `{"op":"history","before":-1e400}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field before: want a whole number"},
 
 		// Missing fields.
 		{name: "say without text", line: `{"op":"say","id":1}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`1`)}, prob: chat.ProbBadRequest, arg: "missing text"},
@@ -85,6 +133,12 @@ func TestParse(t *testing.T) {
 		{name: "dm without either", line: `{"op":"dm"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing"},
 		{name: "nick without name", line: `{"op":"nick","id":2}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`2`)}, prob: chat.ProbBadRequest, arg: "missing name"},
 		{name: "join without room", line: `{"op":"join"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing room"},
+		{name: "register without password", line: `{"op":"register","id":5}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`5`)}, prob: chat.ProbBadRequest, arg: "missing password"},
+		{name: "register password null", line: `{"op":"register","password":null}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing password"},
+		{name: "register text is not password", line: `{"op":"register","text":"pw"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing password"},
+		{name: "login without name", line: `{"op":"login","password":"pw","id":"l"}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`"l"`)}, prob: chat.ProbBadRequest, arg: "missing name"},
+		{name: "login without password", line: `{"op":"login","name":"bob"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing password"},
+		{name: "login without either", line: `{"op":"login"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing name"},
 
 		// Unknown op.
 		{name: "unknown op", line: `{"op":"fly","id":3}`, want: chat.Command{Op: chat.OpInvalid, Ref: ref(`3`)}, prob: chat.ProbUnknownOp, arg: "fly"},
@@ -157,6 +211,9 @@ func checkCommand(t *testing.T, got chat.Command, tt parseCase) {
 	if got.Name != tt.want.Name || got.Room != tt.want.Room || got.Text != tt.want.Text {
 		t.Errorf("Name/Room/Text = %q/%q/%q, want %q/%q/%q", got.Name, got.Room, got.Text, tt.want.Name, tt.want.Room, tt.want.Text)
 	}
+	if got.Limit != tt.want.Limit || got.Before != tt.want.Before {
+		t.Errorf("Limit/Before = %d/%d, want %d/%d", got.Limit, got.Before, tt.want.Limit, tt.want.Before)
+	}
 	if got.AddrDM {
 		t.Errorf("AddrDM set in JSON mode")
 	}
@@ -192,6 +249,8 @@ func TestParseKeysAreCaseSensitive(t *testing.T) {
 		{name: "TEXT of another type", line: `{"op":"say","text":"hi","TEXT":5}`, want: chat.Command{Op: chat.OpSay, Text: "hi"}},
 		{name: "OP is not op", line: `{"OP":"quit"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing op"},
 		{name: "Name is not name", line: `{"op":"nick","Name":"bob"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing name"},
+		{name: "Password is not password", line: `{"op":"register","Password":"pw"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing password"},
+		{name: "Limit is not limit", line: `{"op":"history","limit":3,"Limit":"x","LIMIT":-1,"Before":1.5}`, want: chat.Command{Op: chat.OpHistory, Limit: 3}},
 		{name: "ID is not id", line: `{"op":"ping","ID":7}`, want: chat.Command{Op: chat.OpPing}},
 		{name: "Id object ignored", line: `{"op":"ping","id":1,"Id":{}}`, want: chat.Command{Op: chat.OpPing, Ref: ref(`1`)}},
 		{name: "dotless i is not i", line: `{"op":"ping","id":1,"ıd":[]}`, want: chat.Command{Op: chat.OpPing, Ref: ref(`1`)}},
@@ -212,6 +271,57 @@ func TestParseUnknownOpCleaned(t *testing.T) {
 	}
 	if cmd.Err.Arg != chat.Clean("f\x1b[1mly\x07") || strings.ContainsAny(cmd.Err.Arg, "\x1b\x07") {
 		t.Fatalf("Arg = %q", cmd.Err.Arg)
+	}
+}
+
+// TestParseNeverEchoesPassword: however a register or login object is
+// malformed, its error (Arg, and the message it becomes) holds no byte of the
+// password: encoding/json names the offending character in a syntax error,
+// and here that character is the password's.
+func TestParseNeverEchoesPassword(t *testing.T) {
+	tests := []struct{ line, pw string }{
+		{`{"op":"register","password":"hunter2"`, "hunter2"},
+		{`{"op":"register","password":"hunter2","id":{}}`, "hunter2"},
+		{`{"op":"register","password":"hunter2","id":[1]}`, "hunter2"},
+		{`{"op":"login","name":5,"password":"hunter2"}`, "hunter2"},
+		{`{"op":"login","password":"hunter2"}`, "hunter2"},
+		{`{"op":"login","name":"bob","password":"hunter2","text":7}`, "hunter2"},
+		{`{"op":"register","password":"\Z"}`, "Z"},
+		{`{"op":"register","password":"a\u00ZZ"}`, "Z"},
+		{"{\"op\":\"register\",\"password\":\"\x01\"}", "\x01"},
+		{"{\"op\":\"register\",\"password\":\"\x01\"}", `\x01`},
+		{`{"op":"login","name":"bob","password":Zebra}`, "Z"},
+		{`{"op":"login","name":"bob","password":'Z'}`, "Z"},
+		{`{"op":"login","name":"bob","password":"\'"}`, `'\''`},
+	}
+	for _, tt := range tests {
+		cmd := codec.Parse([]byte(tt.line))
+		if cmd.Err == nil {
+			t.Errorf("Parse(%q) = %+v, want an error", tt.line, cmd)
+			continue
+		}
+		msg := errorMessage(cmd.Err)
+		if strings.Contains(cmd.Err.Arg, tt.pw) || strings.Contains(msg, tt.pw) {
+			t.Errorf("Parse(%q): error %q holds %q", tt.line, msg, tt.pw)
+		}
+	}
+}
+
+func TestWithoutChar(t *testing.T) {
+	for in, want := range map[string]string{
+		`invalid character 'q' in string escape code`:                       "invalid character in string escape code",
+		`invalid character '\x01' in string literal`:                        "invalid character in string literal",
+		`invalid character '\'' looking for beginning of object key string`: "invalid character looking for beginning of object key string",
+		`invalid character '"' after object key`:                            "invalid character after object key",
+		`invalid character ' ' in literal true (expecting 'e')`:             "invalid character in literal true (expecting 'e')",
+		`invalid character '\\' in string escape code`:                      "invalid character in string escape code",
+		`invalid character 'ÿ' after top-level value`:                       "invalid character after top-level value",
+		`invalid character '`:                                               "invalid character",
+		`unexpected end of JSON input`:                                      "unexpected end of JSON input",
+	} {
+		if got := withoutChar(in); got != want {
+			t.Errorf("withoutChar(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
@@ -324,6 +434,10 @@ func TestAppend(t *testing.T) {
 			obj{"type": "history", "room": "den", "messages": []any{}}},
 		{"history with ref", &chat.Event{Kind: chat.EvHistory, Ref: ref(`"h"`), Room: "den", Messages: []*chat.Event{msg2}},
 			obj{"type": "history", "ref": "h", "room": "den", "messages": []any{msg2Obj}}},
+		{"history answering history op, empty", &chat.Event{Kind: chat.EvHistory, Ref: ref(`4`), Room: "den", Empty: true},
+			obj{"type": "history", "ref": n(4), "room": "den", "messages": []any{}}},
+		{"history answering history op", &chat.Event{Kind: chat.EvHistory, Room: "lobby", Empty: true, Messages: []*chat.Event{msg1}},
+			obj{"type": "history", "room": "lobby", "messages": []any{msg1Obj}}},
 
 		{"msg", msg1, msg1Obj},
 		{"msg without addr", msg2, msg2Obj},
@@ -336,6 +450,8 @@ func TestAppend(t *testing.T) {
 			obj{"type": "dm", "id": n(9), "from": "alice", "to": "bob", "text": "psst", "ts": tsUTC}},
 		{"dm in queued flag ignored", &chat.Event{Kind: chat.EvDMIn, ID: 9, TS: tsLocal, Name: "alice", To: "bob", Text: "psst", Queued: true},
 			obj{"type": "dm", "id": n(9), "from": "alice", "to": "bob", "text": "psst", "ts": tsUTC}},
+		{"dm in kept offline", &chat.Event{Kind: chat.EvDMIn, ID: 8, TS: tsWest, Name: "alice", To: "bob", Addr: "1.2.3.4:5", Text: "while you were out", Stored: true},
+			obj{"type": "dm", "id": n(8), "from": "alice", "to": "bob", "text": "while you were out", "ts": tsWestUTC}},
 		{"dm out", &chat.Event{Kind: chat.EvDMOut, Ref: ref(`5`), ID: 10, TS: tsLocal, Name: "alice", To: "bob", Text: "psst"},
 			obj{"type": "dm", "ref": n(5), "id": n(10), "from": "alice", "to": "bob", "text": "psst", "ts": tsUTC}},
 		{"dm out queued", &chat.Event{Kind: chat.EvDMOut, ID: 11, TS: tsLocal, Name: "alice", To: "carol", Text: "later", Queued: true},
@@ -364,6 +480,14 @@ func TestAppend(t *testing.T) {
 		{"ok nick", &chat.Event{Kind: chat.EvNickOK, Ref: ref(`"n1"`), Old: "127.0.0.1:5000", Name: "alice"},
 			obj{"type": "ok", "ref": "n1", "name": "alice"}},
 		{"ok nick without ref", &chat.Event{Kind: chat.EvNickOK, Old: "x", Name: "alice"},
+			obj{"type": "ok", "name": "alice"}},
+		{"ok registered", &chat.Event{Kind: chat.EvRegistered, Ref: ref(`"r1"`), Name: "alice"},
+			obj{"type": "ok", "ref": "r1", "name": "alice"}},
+		{"ok registered without ref", &chat.Event{Kind: chat.EvRegistered, Name: "张三"},
+			obj{"type": "ok", "name": "张三"}},
+		{"ok logged in", &chat.Event{Kind: chat.EvLoggedIn, Ref: ref(`12`), Name: "Alice"},
+			obj{"type": "ok", "ref": n(12), "name": "Alice"}},
+		{"ok logged in without ref", &chat.Event{Kind: chat.EvLoggedIn, Name: "alice"},
 			obj{"type": "ok", "name": "alice"}},
 		{"ok join", &chat.Event{Kind: chat.EvJoinOK, Ref: ref(`-1.5`), Room: "den"},
 			obj{"type": "ok", "ref": json.Number("-1.5"), "room": "den"}},
@@ -455,6 +579,16 @@ func TestAppendError(t *testing.T) {
 		{&chat.Error{Problem: chat.ProbTooManyConns, N: 10}, "too many connections (max 10)", "bad_request"},
 		{&chat.Error{Problem: chat.ProbTooManyFromAddr, N: 64}, "too many connections from your address (max 64)", "bad_request"},
 		{&chat.Error{Problem: chat.ProbShuttingDown}, "server shutting down", "bad_request"},
+		{&chat.Error{Problem: chat.ProbInvalidName, Name: &chat.NameError{Problem: chat.NameDefault}}, "invalid name: choose a name first", "invalid_name"},
+		{&chat.Error{Problem: chat.ProbNameRegistered, Arg: "alice"}, "name registered: alice", "name_registered"},
+		{&chat.Error{Problem: chat.ProbBadPassword}, "bad password", "bad_password"},
+		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 30 * time.Second}, "too many attempts, wait 30s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 9*time.Minute + 58*time.Second + 1}, "too many attempts, wait 9m59s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 10 * time.Minute}, "too many attempts, wait 10m0s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 400 * time.Millisecond}, "too many attempts, wait 1s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbRateLimited}, "too many attempts, wait 1s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbRateLimited, Wait: math.MaxInt64}, "too many attempts, wait 2562047h47m16s", "rate_limited"},
+		{&chat.Error{Problem: chat.ProbStoreUnavailable}, "store unavailable", "store_unavailable"},
 		{&chat.Error{Problem: 250}, "error", "bad_request"},
 	}
 	for _, tt := range tests {
@@ -483,7 +617,7 @@ func TestAppendError(t *testing.T) {
 
 // TestAppendNothing: events that have no JSON form append nothing.
 func TestAppendNothing(t *testing.T) {
-	for _, k := range []chat.Kind{0, chat.EvHelp, chat.EvBye + 1, 200} {
+	for _, k := range []chat.Kind{0, chat.EvHelp, chat.EvLoggedIn + 1, 200} { // EvLoggedIn+1: the queue marker
 		ev := &chat.Event{Kind: k, Text: "x", Ref: ref(`1`)}
 		if out := codec.Append(nil, ev); len(out) != 0 {
 			t.Errorf("kind %d: appended %q", k, out)
@@ -645,6 +779,14 @@ func FuzzParse(f *testing.F) {
 		`[]`, `"x"`, `null`, ``, `   `, `{`,
 		`{"op":"say","text":"x","id":1e400}`,
 		`{"OP":"say","Text":"x","ID":3}`,
+		`{"op":"register","password":"pw","id":1}`,
+		`{"op":"login","name":"bob","password":"a b"}`,
+		`{"op":"login","name":"bob"}`,
+		`{"op":"history","room":"den","limit":20,"before":12345}`,
+		`{"op":"history","limit":2.50e1,"before":-0}`,
+		`{"op":"history","limit":1e400,"before":"x"}`,
+		`{"op":"history","limit":-3}`,
+		`{"op":"register","password":"\q"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -669,7 +811,8 @@ func FuzzParse(f *testing.F) {
 			if !utf8.ValidString(cmd.Err.Arg) {
 				t.Fatalf("Err.Arg %q is not valid UTF-8", cmd.Err.Arg)
 			}
-		case chat.OpSay, chat.OpDM, chat.OpNick, chat.OpWho, chat.OpJoin, chat.OpRooms, chat.OpPing, chat.OpQuit:
+		case chat.OpSay, chat.OpDM, chat.OpNick, chat.OpWho, chat.OpJoin, chat.OpRooms, chat.OpPing, chat.OpQuit,
+			chat.OpRegister, chat.OpLogin, chat.OpHistory:
 			if cmd.Err != nil {
 				t.Fatalf("op %d with Err %+v", cmd.Op, cmd.Err)
 			}
@@ -680,6 +823,13 @@ func FuzzParse(f *testing.F) {
 			}
 		default:
 			t.Fatalf("op %d", cmd.Op)
+		}
+		if cmd.Op == chat.OpHistory {
+			if cmd.Limit < 0 || cmd.Limit > maxLimit || cmd.Before < 0 {
+				t.Fatalf("history limit %d before %d", cmd.Limit, cmd.Before)
+			}
+		} else if cmd.Limit != 0 || cmd.Before != 0 {
+			t.Fatalf("op %d with limit %d before %d", cmd.Op, cmd.Limit, cmd.Before)
 		}
 		if cmd.Ref != nil {
 			if !json.Valid(cmd.Ref) {
@@ -699,7 +849,8 @@ func FuzzParse(f *testing.F) {
 			line[i] = 'X'
 		}
 		again := codec.Parse(orig)
-		if again.Op != cmd.Op || again.Text != cmd.Text || again.Name != cmd.Name || again.Room != cmd.Room || !bytes.Equal(again.Ref, cmd.Ref) {
+		if again.Op != cmd.Op || again.Text != cmd.Text || again.Name != cmd.Name || again.Room != cmd.Room || !bytes.Equal(again.Ref, cmd.Ref) ||
+			again.Limit != cmd.Limit || again.Before != cmd.Before {
 			t.Fatalf("command depends on the line buffer: %+v vs %+v", cmd, again)
 		}
 		// A valid op survives a round trip through encoding/json.
@@ -707,6 +858,52 @@ func FuzzParse(f *testing.F) {
 			mb, _ := json.Marshal(map[string]any{"op": "say", "text": cmd.Text})
 			if c2 := codec.Parse(mb); c2.Op != chat.OpSay || c2.Text != cmd.Text {
 				t.Fatalf("say %q does not round-trip: %+v", cmd.Text, c2)
+			}
+		}
+	})
+}
+
+// FuzzWholeNumber checks wholeNumber against exact rational arithmetic for
+// every JSON number literal whose exponent big.Rat can afford.
+func FuzzWholeNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "-0.0", "7", "7.0", "0.7e1", "700e-2", "1.5", "-1", "-0.5",
+		"1e3", "1E+3", "25e-1", "2.0000000000000000001", "2147483647", "2147483648",
+		"9223372036854775807", "9223372036854775808", "1e19", "1e400", "1e-400", "0e999999",
+		"000", "01", "1.", ".5", "1e", "--1", "1e+99999999999999999999"} {
+		f.Add(s)
+	}
+	exp := regexp.MustCompile(`[eE][+-]?0*(\d{0,4})$`)
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) == 0 || !json.Valid([]byte(s)) || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) ||
+			strings.ContainsAny(s, " \t\r\n") {
+			t.Skip() // Parse only hands over valid JSON numbers, without white space
+		}
+		if strings.ContainsAny(s, "eE") && !exp.MatchString(s) {
+			t.Skip() // an exponent too large for big.Rat to be quick
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatalf("big.Rat cannot read JSON number %q", s)
+		}
+		for _, max := range []int64{maxLimit, math.MaxInt64} {
+			got, why := wholeNumber(json.RawMessage(s), max)
+			switch {
+			case r.Sign() < 0:
+				if !strings.Contains(why, "negative") {
+					t.Fatalf("wholeNumber(%q) = %d, %q; want negative", s, got, why)
+				}
+			case !r.IsInt():
+				if !strings.Contains(why, "fraction") {
+					t.Fatalf("wholeNumber(%q) = %d, %q; want fraction", s, got, why)
+				}
+			default:
+				want := max
+				if n := r.Num(); n.IsInt64() && n.Int64() < max {
+					want = n.Int64()
+				}
+				if why != "" || got != want {
+					t.Fatalf("wholeNumber(%q, %d) = %d, %q; want %d", s, max, got, why, want)
+				}
 			}
 		}
 	})

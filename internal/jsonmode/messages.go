@@ -1,7 +1,9 @@
 package jsonmode
 
 import (
+	"math"
 	"strconv"
+	"time"
 
 	"parley/internal/chat"
 )
@@ -36,8 +38,32 @@ func errorMessage(e *chat.Error) string {
 		return "too many connections from your address (max " + strconv.Itoa(e.N) + ")"
 	case chat.ProbShuttingDown:
 		return "server shutting down"
+	case chat.ProbNameRegistered:
+		return "name registered: " + e.Arg
+	case chat.ProbBadPassword:
+		return "bad password"
+	case chat.ProbRateLimited:
+		return "too many attempts, wait " + waitSeconds(e.Wait).String()
+	case chat.ProbStoreUnavailable:
+		return "store unavailable"
 	}
 	return "error"
+}
+
+// waitSeconds is how long a rate-limited client is told to wait: d rounded up
+// to whole seconds, and at least one second (a refusal never says "wait 0s").
+// The text mode words it the same way.
+func waitSeconds(d time.Duration) time.Duration {
+	if d <= time.Second {
+		return time.Second
+	}
+	if r := d % time.Second; r != 0 {
+		if d > math.MaxInt64-time.Second {
+			return d - r // no whole second above it fits
+		}
+		d += time.Second - r
+	}
+	return d
 }
 
 func nameReason(n *chat.NameError) string {
@@ -49,6 +75,8 @@ func nameReason(n *chat.NameError) string {
 		return "empty"
 	case chat.NameTooLong:
 		return "longer than " + strconv.Itoa(chat.MaxNameLen) + " characters"
+	case chat.NameDefault:
+		return "choose a name first"
 	}
 	return "character " + strconv.QuoteRune(n.Char) + " not allowed (use letters, digits, _ - .)"
 }

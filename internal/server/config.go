@@ -19,11 +19,12 @@ type Config struct {
 	// HTTP is the address of /healthz, /metrics and /ws; empty turns it
 	// off (--http, ":8080").
 	HTTP string
-	// DB is the SQLite file (--db, "parley.db"); until the store lands it is
-	// accepted and ignored.
+	// DB is the SQLite file (--db, "parley.db"); ":memory:" keeps nothing
+	// on disk.
 	DB string
-	// Durability is "strict" or "relaxed" (--durability); until the store
-	// lands it is accepted and ignored.
+	// Durability is "strict" (a chat line is delivered only once committed)
+	// or "relaxed" (delivered at once, committed moments later)
+	// (--durability).
 	Durability string
 	// IdleTimeout ends sessions that send no line for this long; 0 turns it
 	// off (--idle-timeout, 5m).

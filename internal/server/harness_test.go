@@ -71,12 +71,18 @@ func dial(t testing.TB, addr string) *lineClient {
 	return &lineClient{t: t, c: c, r: bufio.NewReaderSize(c, 64<<10), addr: c.LocalAddr().String()}
 }
 
-// dialText connects and reads the greeting and its own online line.
+// dialText connects and reads the greeting, the lobby's replayed history
+// (lines stamped with their time) and its own online line.
 func dialText(t testing.TB, s *Server) *lineClient {
 	t.Helper()
 	c := dial(t, s.TCPAddr())
-	c.expect("*** welcome "+c.addr+", you are in [lobby]; /help lists commands",
-		"["+c.addr+"]"+c.addr+":online")
+	c.expect("*** welcome " + c.addr + ", you are in [lobby]; /help lists commands")
+	online := "[" + c.addr + "]" + c.addr + ":online"
+	for line := c.next(); line != online; line = c.next() {
+		if !stamp.MatchString(line) {
+			t.Fatalf("%s: got %q, want a history line or %q", c.addr, line, online)
+		}
+	}
 	return c
 }
 

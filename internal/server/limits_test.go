@@ -39,10 +39,12 @@ func TestMaxConns(t *testing.T) {
 		t.Errorf("WebSocket over the cap: status %d, want 503", resp.StatusCode)
 	}
 	a.expect("[" + b.addr + "]" + b.addr + ":online")
-	// Leaving frees a place.
+	// Leaving frees a place, once the connection is closed.
 	b.send("/quit")
 	b.closed("bye")
+	b.c.Close()
 	a.expect("[" + b.addr + "]" + b.addr + ":offline")
+	waitFor(t, "a free place", func() bool { return s.Hub().Metrics.ConnsOpen.Load() == 1 })
 	dialText(t, s)
 	if got := s.Hub().Metrics.Rejected[1].Load(); got != 2 {
 		t.Errorf("rejected max_conns = %d, want 2", got)
@@ -219,5 +221,17 @@ func TestListeningRecord(t *testing.T) {
 	want := fmt.Sprintf(" level=INFO msg=listening tcp=%s http=%s\n", s.TCPAddr(), s.HTTPAddr())
 	if !strings.Contains(buf.String(), want) {
 		t.Errorf("log %q lacks %q", buf.String(), want)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after waitTime.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTime)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: timed out", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

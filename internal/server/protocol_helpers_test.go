@@ -103,6 +103,9 @@ var protoEN = &protoWords{
 		"ADDR#TEXT — send TEXT privately to the user connected from ADDR",
 		"/join ROOM — leave your room and enter ROOM",
 		"/rooms — list the rooms that have people in them",
+		"/history [N] — show the last N messages of your room (default 20)",
+		"/register PASSWORD — register your current name with PASSWORD",
+		"/login NAME PASSWORD — log in as the registered NAME",
 		"/help — show this list",
 		"/quit — leave",
 		"//TEXT — say a line that starts with /",
@@ -150,6 +153,9 @@ var protoZH = &protoWords{
 		"ADDR#TEXT — 把 TEXT 私聊发送给从 ADDR 连接的用户",
 		"/join ROOM — 离开当前房间，进入 ROOM",
 		"/rooms — 列出有人的房间",
+		"/history [N] — 显示当前房间最近的 N 条消息(默认20条)",
+		"/register PASSWORD — 用密码 PASSWORD 注册当前用户名",
+		"/login NAME PASSWORD — 以已注册的用户名 NAME 登录",
 		"/help — 显示本列表",
 		"/quit — 退出",
 		"//TEXT — 发送以 / 开头的一行",
@@ -241,24 +247,61 @@ type protoText struct {
 	pub  string // "[ADDR]" as others see it, or "" under --hide-addrs
 }
 
-// protoDial connects a text client and checks its greeting and its own
-// online line.
-func protoDial(t testing.TB, s *Server, w *protoWords) *protoText {
+// protoDial connects a text client and checks its greeting, the lobby's
+// replayed history (replay: the chat lines the lobby has had, oldest first,
+// as protoExpectReplay takes them; none for a lobby without messages) and
+// its own online line.
+func protoDial(t testing.TB, s *Server, w *protoWords, replay ...string) *protoText {
 	t.Helper()
 	c := dial(t, s.TCPAddr())
 	p := &protoText{lineClient: c, w: w, name: c.addr, pub: "[" + c.addr + "]"}
-	c.expect(protoFmt(w.welcome, c.addr, "lobby"), p.pres(w.online))
+	c.expect(protoFmt(w.welcome, c.addr, "lobby"))
+	protoExpectReplay(c, replay...)
+	c.expect(p.pres(w.online))
 	return p
 }
 
 // protoDialHidden connects a text client to a --hide-addrs server; name is
-// the guest name it should get.
-func protoDialHidden(t testing.TB, s *Server, w *protoWords, name string) *protoText {
+// the guest name it should get, replay as for protoDial.
+func protoDialHidden(t testing.TB, s *Server, w *protoWords, name string, replay ...string) *protoText {
 	t.Helper()
 	c := dial(t, s.TCPAddr())
 	p := &protoText{lineClient: c, w: w, name: name}
-	c.expect(protoFmt(w.welcome, name, "lobby"), p.pres(w.online))
+	c.expect(protoFmt(w.welcome, name, "lobby"))
+	protoExpectReplay(c, replay...)
+	c.expect(p.pres(w.online))
 	return p
+}
+
+// protoStampRe matches the UTC time that stands before a replayed history
+// line (PROTOCOL.md "Persistence": "[2006-01-02 15:04:05] " + the chat line).
+var protoStampRe = regexp.MustCompile(`^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\] `)
+
+// protoExpectReplay checks that the next lines of c are a room's replayed
+// history: each is "[YYYY-MM-DD hh:mm:ss] " followed by lines[i], exactly
+// and in order, with a UTC time that is recent and never goes backwards.
+// With no lines it checks nothing (a room without messages replays none).
+func protoExpectReplay(c *lineClient, lines ...string) {
+	c.t.Helper()
+	var prev time.Time
+	for i, want := range lines {
+		got := c.next()
+		m := protoStampRe.FindStringSubmatch(got)
+		if m == nil || got[len(m[0]):] != want {
+			c.t.Fatalf("%s: history line %d: got %q, want %q", c.addr, i+1, got, "[YYYY-MM-DD hh:mm:ss] "+want)
+		}
+		tm, err := time.ParseInLocation(time.DateTime, m[1], time.UTC)
+		if err != nil {
+			c.t.Fatalf("%s: history line %d %q: time: %v", c.addr, i+1, got, err)
+		}
+		if d := time.Since(tm); d < -time.Minute || d > time.Minute {
+			c.t.Fatalf("%s: history line %d %q: time is %v away from now (UTC)", c.addr, i+1, got, d)
+		}
+		if tm.Before(prev) {
+			c.t.Fatalf("%s: history line %d %q: older than the line before it", c.addr, i+1, got)
+		}
+		prev = tm
+	}
 }
 
 // says is p's chat line as everyone in its room sees it.
@@ -289,12 +332,15 @@ func (p *protoText) rename(name string, others ...*protoText) {
 	p.name = name
 }
 
-// join moves p to room, checking its reply, the left line that each of
-// from gets and the joined line that each of to gets.
-func (p *protoText) join(room string, from, to []*protoText) {
+// join moves p to room, checking its reply, the room's replayed history
+// (replay: its chat lines, oldest first, as protoExpectReplay takes them;
+// none for a room without messages), the left line that each of from gets
+// and the joined line that each of to gets.
+func (p *protoText) join(room string, from, to []*protoText, replay ...string) {
 	p.t.Helper()
 	p.send("/join " + room)
 	p.expect(protoFmt(p.w.joinOK, room))
+	protoExpectReplay(p.lineClient, replay...)
 	for _, o := range from {
 		o.expect(p.pres(p.w.left))
 	}
@@ -369,7 +415,7 @@ func protoID(t testing.TB, who string, m map[string]any) int64 {
 }
 
 // protoEmptyHistory checks a history event with no messages (an array, not
-// null): the test servers keep no store.
+// null): the room has had no messages yet.
 func protoEmptyHistory(t testing.TB, who string, m map[string]any, room string) {
 	t.Helper()
 	expectFields(t, who, m, map[string]any{"type": "history", "room": room})

@@ -92,9 +92,10 @@ func TestProtoTextChat(t *testing.T) {
 		a.quiet()
 		b.quiet()
 
-		// Someone who joins the den hears the den from then on, and the
-		// lobby no longer.
-		b.join("den", []*protoText{a}, []*protoText{c})
+		// Someone who joins the den first gets the den's history (replayed,
+		// with its time), then hears the den from then on, and the lobby
+		// no longer.
+		b.join("den", []*protoText{a}, []*protoText{c}, c.says("in the den"))
 		b.send("hi c")
 		b.expect(b.says("hi c"))
 		c.expect(b.says("hi c"))
@@ -355,7 +356,9 @@ func TestProtoTextRooms(t *testing.T) {
 		e.send("/rooms  ")
 		e.expect(w.roomLine("lobby", 4), w.roomLine("Zoo", 1))
 		e.quiet()
-		c.join("DEN", []*protoText{a, d, e}, nil)
+		// (With persistence a room keeps its history: "DEN" replays what
+		// was said in "Den".)
+		c.join("DEN", []*protoText{a, d, e}, nil, d.says("same room?"))
 
 		// The lobby is not listed while nobody is in it.
 		a.send("/join zoo") // "zoo" is the room "Zoo"
@@ -364,7 +367,7 @@ func TestProtoTextRooms(t *testing.T) {
 		e.expect(a.pres(w.left))
 		b.expect(a.pres(w.joined))
 		d.join("Zoo", []*protoText{e}, []*protoText{a, b})
-		e.join("DEN", nil, []*protoText{c})
+		e.join("DEN", nil, []*protoText{c}, d.says("same room?"))
 		e.send("/rooms")
 		e.expect(w.roomLine("DEN", 2), w.roomLine("Zoo", 3))
 		e.quiet()
@@ -730,8 +733,9 @@ func TestProtoTextFirstLineNotJSON(t *testing.T) {
 		a.send(`{"op":"ping","id":1}`)
 		a.expect(a.says(`{"op":"ping","id":1}`))
 		a.quiet()
-		// So does a first line that does not start with '{'.
-		b := protoDial(t, s, w)
+		// So does a first line that does not start with '{'. (b gets a's
+		// line in the lobby's replayed history.)
+		b := protoDial(t, s, w, a.says(`{"op":"ping","id":1}`))
 		a.expect(b.pres(w.online))
 		b.send(` {"op":"ping","id":2}`)
 		b.expect(b.says(` {"op":"ping","id":2}`))
@@ -840,8 +844,9 @@ func TestProtoTextHideAddrs(t *testing.T) {
 		c.quiet()
 
 		// A default name is never one somebody already has (ignoring case).
+		// (d gets the lobby's history, without addresses too.)
 		c.rename("Guest-4")
-		d := protoDialHidden(t, s, w, "guest-5")
+		d := protoDialHidden(t, s, w, "guest-5", "guest-1:hello", "guest-1:"+line)
 		a.expect("guest-5:" + w.online)
 		d.quiet()
 		a.quiet()

@@ -17,6 +17,7 @@ import (
 
 	"parley/internal/chat"
 	"parley/internal/jsonmode"
+	"parley/internal/store/sqlite"
 	"parley/internal/textmode"
 	"parley/internal/transport/tcp"
 	"parley/internal/transport/ws"
@@ -24,16 +25,18 @@ import (
 
 // Server is a running Parley server.
 type Server struct {
-	cfg  Config
-	log  *slog.Logger
-	hub  *chat.Hub
-	tcp  *tcp.Server
-	ws   *ws.Handler
-	http *http.Server
+	cfg   Config
+	log   *slog.Logger
+	hub   *chat.Hub
+	store *sqlite.Store
+	tcp   *tcp.Server
+	ws    *ws.Handler
+	http  *http.Server
 
 	tcpLn, tlsLn, httpLn net.Listener
 	errc                 chan error // the serving goroutines' results
 	running              int        // how many goroutines send on errc
+	failed               chan error // cap 1: the first serving goroutine that failed
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -46,8 +49,13 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
-	return s.Shutdown(context.Background())
+	select {
+	case <-ctx.Done():
+		return s.Shutdown(context.Background())
+	case err := <-s.failed:
+		s.log.Error("serving failed; shutting down", "err", err)
+		return errors.Join(err, s.Shutdown(context.Background()))
+	}
 }
 
 // Start opens the listeners, logs `listening` with their real addresses,
@@ -64,7 +72,13 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	json := jsonmode.New()
-	hub := chat.NewHub(chat.Config{
+	st, err := openStore(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	hub, err := chat.NewHub(chat.Config{
+		Store:         st,
+		Relaxed:       cfg.Durability == "relaxed",
 		HideAddrs:     cfg.HideAddrs,
 		IdleTimeout:   cfg.IdleTimeout,
 		Queue:         cfg.Queue,
@@ -76,16 +90,24 @@ func Start(cfg Config) (*Server, error) {
 		Server:        "parley " + Version(),
 		Log:           cfg.Log,
 	})
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	s := &Server{
-		cfg:  cfg,
-		log:  cfg.Log,
-		hub:  hub,
-		tcp:  &tcp.Server{Hub: hub, Text: text, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
-		ws:   &ws.Handler{Hub: hub, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
-		errc: make(chan error, 3),
+		store:  st,
+		cfg:    cfg,
+		log:    cfg.Log,
+		hub:    hub,
+		tcp:    &tcp.Server{Hub: hub, Text: text, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
+		ws:     &ws.Handler{Hub: hub, JSON: json, MaxLine: cfg.MaxLine, Log: cfg.Log},
+		errc:   make(chan error, 3),
+		failed: make(chan error, 1),
 	}
 	if err := s.listen(); err != nil {
 		s.closeListeners()
+		hub.Close()
+		st.Close()
 		return nil, err
 	}
 	s.serve()
@@ -124,17 +146,30 @@ func (s *Server) listen() error {
 	return nil
 }
 
+// report hands a serving goroutine's result to Shutdown, and a failure to
+// Run as well.
+func (s *Server) report(err error) {
+	if err != nil {
+		select {
+		case s.failed <- err:
+		default:
+		}
+	}
+	s.errc <- err
+}
+
 func (s *Server) serve() {
 	s.running = 1
-	go func() { s.errc <- s.tcp.Serve(s.tcpLn) }()
+	go func() { s.report(s.tcp.Serve(s.tcpLn)) }()
 	if s.tlsLn != nil {
 		s.running++
-		go func() { s.errc <- s.tcp.Serve(s.tlsLn) }()
+		go func() { s.report(s.tcp.Serve(s.tlsLn)) }()
 	}
 	if s.httpLn != nil {
 		s.http = &http.Server{
 			Handler:           s.routes(),
 			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       time.Minute, // keep-alive scrapes of /metrics
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		}
 		s.running++
@@ -143,7 +178,7 @@ func (s *Server) serve() {
 			if errors.Is(err, http.ErrServerClosed) {
 				err = nil
 			}
-			s.errc <- err
+			s.report(err)
 		}()
 	}
 }
@@ -197,20 +232,26 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) shutdown(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+	hctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
 	defer cancel()
 	s.tcpLn.Close()
 	if s.tlsLn != nil {
 		s.tlsLn.Close()
 	}
-	if s.http != nil {
-		// Closes the listener and idle connections; upgraded WebSockets are
-		// the hub's to end.
-		s.http.Shutdown(ctx)
+	// The sessions first, with the whole budget: a stuck plain HTTP request
+	// must not eat the time their goodbyes need. (From here the hub refuses
+	// new WebSockets itself.)
+	if err := s.hub.Shutdown(hctx); err != nil {
+		s.log.Warn("shutdown: not every session flushed in time", "err", err)
 	}
-	herr := s.hub.Shutdown(ctx)
-	if herr != nil {
-		s.log.Warn("shutdown: not every session flushed in time", "err", herr)
+	if s.http != nil {
+		// Plain HTTP requests get a second to finish, then are cut;
+		// upgraded WebSockets were the hub's and have ended.
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		if s.http.Shutdown(wctx) != nil {
+			s.http.Close()
+		}
+		cancel()
 	}
 	var err error
 	for range s.running {
@@ -218,8 +259,22 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	s.tcp.Wait()
 	s.ws.Wait()
+	// Every session has ended: commit what is left, then close the store.
+	s.hub.Close()
+	if cerr := s.store.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
+	}
 	s.log.Info("stopped")
 	return err
+}
+
+// openStore opens the SQLite store at path (":memory:" keeps nothing).
+func openStore(path string) (*sqlite.Store, error) {
+	st, err := sqlite.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return st, nil
 }
 
 // Version is the running binary's module version, or "dev".

@@ -22,21 +22,26 @@ type catalog struct {
 	dmOut    string // TO, TEXT
 	dmQueued string // TO, TEXT
 
+	registered string // NAME
+	loggedIn   string // NAME
+	noHistory  string // ROOM: a /history that found no messages
+
 	pong string
 	help []string // one line per command, no arguments
 
 	bye [chat.ByeShutdown + 1]string // quit, slow, shutdown: none; idle: DURATION; kicked: REASON
 
 	// problems words each chat.Problem: NameTaken, NoSuchUser, UnknownCommand,
-	// BadRequest, UnknownOp get ARG; LineTooLong, TooManyConns and
-	// TooManyFromAddr get N; InvalidName and InvalidRoom get REASON (below);
-	// Usage gets ARG unless usages has a line for that ARG.
-	problems [chat.ProbShuttingDown + 1]string
+	// BadRequest, UnknownOp, NameRegistered get ARG; LineTooLong,
+	// TooManyConns and TooManyFromAddr get N; RateLimited gets DURATION (the
+	// wait rounded up to whole seconds); InvalidName and InvalidRoom get
+	// REASON (below); Usage gets ARG unless usages has a line for that ARG.
+	problems [chat.ProbStoreUnavailable + 1]string
 	usages   map[string]string // complete usage error lines, by ARG
 
 	// reasons words a refused name: TooLong gets chat.MaxNameLen, BadChar
-	// the character (%q).
-	reasons [chat.NameBadChar + 1]string
+	// the character (%q), the others nothing.
+	reasons [chat.NameDefault + 1]string
 
 	otherProblem string // CODE, for a problem without wording here
 }
@@ -47,6 +52,10 @@ const (
 	usageTo   = "to|NAME|TEXT"
 	usageMsg  = "/msg NAME TEXT"
 	usageJoin = "/join ROOM"
+
+	usageRegister = "/register PASSWORD"
+	usageLogin    = "/login NAME PASSWORD"
+	usageHistory  = "/history [N]"
 )
 
 var en = catalog{
@@ -67,7 +76,12 @@ var en = catalog{
 	dmIn:     "from [%s]: %s",
 	dmOut:    "to [%s]: %s",
 	dmQueued: "queued for [%s]: %s",
-	pong:     "pong",
+
+	registered: "registered: %s",
+	loggedIn:   "logged in as %s",
+	noHistory:  "*** no messages in [%s]",
+
+	pong: "pong",
 	help: []string{
 		"who or /who — list everyone online",
 		"rename|NAME — change your name to NAME",
@@ -77,6 +91,9 @@ var en = catalog{
 		"ADDR#TEXT — send TEXT privately to the user connected from ADDR",
 		"/join ROOM — leave your room and enter ROOM",
 		"/rooms — list the rooms that have people in them",
+		"/history [N] — show the last N messages of your room (default 20)",
+		"/register PASSWORD — register your current name with PASSWORD",
+		"/login NAME PASSWORD — log in as the registered NAME",
 		"/help — show this list",
 		"/quit — leave",
 		"//TEXT — say a line that starts with /",
@@ -90,25 +107,30 @@ var en = catalog{
 		chat.ByeShutdown:     "server shutting down",
 	},
 	problems: [...]string{
-		chat.ProbBadRequest:      "error: bad request: %s",
-		chat.ProbUnknownOp:       "error: unknown op: %s",
-		chat.ProbUnknownCommand:  "error: unknown command %s (try /help)",
-		chat.ProbUsage:           "error: usage: %s",
-		chat.ProbNameTaken:       "error: name taken: %s",
-		chat.ProbInvalidName:     "error: invalid name: %s",
-		chat.ProbInvalidRoom:     "error: invalid room: %s",
-		chat.ProbNoSuchUser:      "error: no such user: %s",
-		chat.ProbEmptyMessage:    "error: empty message",
-		chat.ProbLineTooLong:     "error: line too long (max %d bytes)",
-		chat.ProbTooManyConns:    "error: too many connections (max %d)",
-		chat.ProbTooManyFromAddr: "error: too many connections from your address (max %d)",
-		chat.ProbShuttingDown:    "error: server shutting down",
+		chat.ProbBadRequest:       "error: bad request: %s",
+		chat.ProbUnknownOp:        "error: unknown op: %s",
+		chat.ProbUnknownCommand:   "error: unknown command %s (try /help)",
+		chat.ProbUsage:            "error: usage: %s",
+		chat.ProbNameTaken:        "error: name taken: %s",
+		chat.ProbInvalidName:      "error: invalid name: %s",
+		chat.ProbInvalidRoom:      "error: invalid room: %s",
+		chat.ProbNoSuchUser:       "error: no such user: %s",
+		chat.ProbEmptyMessage:     "error: empty message",
+		chat.ProbLineTooLong:      "error: line too long (max %d bytes)",
+		chat.ProbTooManyConns:     "error: too many connections (max %d)",
+		chat.ProbTooManyFromAddr:  "error: too many connections from your address (max %d)",
+		chat.ProbShuttingDown:     "error: server shutting down",
+		chat.ProbNameRegistered:   "error: name registered: %s",
+		chat.ProbBadPassword:      "error: bad password",
+		chat.ProbRateLimited:      "error: too many attempts, wait %s",
+		chat.ProbStoreUnavailable: "error: store unavailable",
 	},
 	usages: map[string]string{},
 	reasons: [...]string{
 		chat.NameEmpty:   "empty",
 		chat.NameTooLong: "longer than %d characters",
 		chat.NameBadChar: "character %q not allowed (use letters, digits, _ - .)",
+		chat.NameDefault: "choose a name first (/nick NAME)",
 	},
 	otherProblem: "error: %s",
 }
@@ -131,7 +153,12 @@ var zh = catalog{
 	dmIn:     "来自:[%s]的消息，内容是:%s",
 	dmOut:    "发送给:[%s]的消息，内容是:%s",
 	dmQueued: "已留言给:[%s]，内容是:%s",
-	pong:     "pong",
+
+	registered: "注册成功: %s",
+	loggedIn:   "登录成功: %s",
+	noHistory:  "*** [%s] 暂无消息",
+
+	pong: "pong",
 	help: []string{
 		"who 或 /who — 列出所有在线用户",
 		"rename|NAME — 把用户名改为 NAME",
@@ -141,6 +168,9 @@ var zh = catalog{
 		"ADDR#TEXT — 把 TEXT 私聊发送给从 ADDR 连接的用户",
 		"/join ROOM — 离开当前房间，进入 ROOM",
 		"/rooms — 列出有人的房间",
+		"/history [N] — 显示当前房间最近的 N 条消息(默认20条)",
+		"/register PASSWORD — 用密码 PASSWORD 注册当前用户名",
+		"/login NAME PASSWORD — 以已注册的用户名 NAME 登录",
 		"/help — 显示本列表",
 		"/quit — 退出",
 		"//TEXT — 发送以 / 开头的一行",
@@ -154,19 +184,23 @@ var zh = catalog{
 		chat.ByeShutdown:     "服务器关闭",
 	},
 	problems: [...]string{
-		chat.ProbBadRequest:      "请求格式错误: %s",
-		chat.ProbUnknownOp:       "未知操作: %s",
-		chat.ProbUnknownCommand:  "未知命令 %s (输入 /help 查看)",
-		chat.ProbUsage:           "格式错误,正确格式:%s",
-		chat.ProbNameTaken:       "用户名已存在，修改失败",
-		chat.ProbInvalidName:     "用户名不合法: %s",
-		chat.ProbInvalidRoom:     "房间名不合法: %s",
-		chat.ProbNoSuchUser:      "目标对象不存在，请仔细检查",
-		chat.ProbEmptyMessage:    "消息内容格式错误",
-		chat.ProbLineTooLong:     "消息过长(最多%d字节)",
-		chat.ProbTooManyConns:    "连接数已满(最多%d个)",
-		chat.ProbTooManyFromAddr: "你的地址连接数过多(最多%d个)",
-		chat.ProbShuttingDown:    "服务器正在关闭",
+		chat.ProbBadRequest:       "请求格式错误: %s",
+		chat.ProbUnknownOp:        "未知操作: %s",
+		chat.ProbUnknownCommand:   "未知命令 %s (输入 /help 查看)",
+		chat.ProbUsage:            "格式错误,正确格式:%s",
+		chat.ProbNameTaken:        "用户名已存在，修改失败",
+		chat.ProbInvalidName:      "用户名不合法: %s",
+		chat.ProbInvalidRoom:      "房间名不合法: %s",
+		chat.ProbNoSuchUser:       "目标对象不存在，请仔细检查",
+		chat.ProbEmptyMessage:     "消息内容格式错误",
+		chat.ProbLineTooLong:      "消息过长(最多%d字节)",
+		chat.ProbTooManyConns:     "连接数已满(最多%d个)",
+		chat.ProbTooManyFromAddr:  "你的地址连接数过多(最多%d个)",
+		chat.ProbShuttingDown:     "服务器正在关闭",
+		chat.ProbNameRegistered:   "用户名已被注册",
+		chat.ProbBadPassword:      "密码错误",
+		chat.ProbRateLimited:      "尝试次数过多，请%s后再试",
+		chat.ProbStoreUnavailable: "存储不可用",
 	},
 	usages: map[string]string{
 		usageTo:  "发送私聊消息格式错误,正确格式:to|张三|你好呀",
@@ -176,6 +210,7 @@ var zh = catalog{
 		chat.NameEmpty:   "不能为空",
 		chat.NameTooLong: "超过%d个字符",
 		chat.NameBadChar: "不允许的字符 %q(只能用字母、数字、_ - .)",
+		chat.NameDefault: "请先改名(/nick 名字)",
 	},
 	otherProblem: "错误: %s",
 }

@@ -2,7 +2,9 @@ package textmode
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
 	"parley/internal/chat"
 )
@@ -38,8 +40,12 @@ func (c *Codec) Append(dst []byte, ev *chat.Event) []byte {
 	case chat.EvWelcome:
 		return line(dst, k.welcome, str(ev.Name), str(ev.Room))
 	case chat.EvHistory:
+		start := len(dst)
 		for _, m := range ev.Messages {
 			dst = c.appendStored(dst, m)
+		}
+		if ev.Empty && len(dst) == start {
+			dst = line(dst, k.noHistory, str(ev.Room))
 		}
 		return dst
 	case chat.EvMsg:
@@ -61,6 +67,9 @@ func (c *Codec) Append(dst []byte, ev *chat.Event) []byte {
 		}
 		return dst
 	case chat.EvDMIn:
+		if ev.Stored {
+			dst = appendf(dst, k.stamp, stamp(ev.TS))
+		}
 		return line(dst, k.dmIn, str(ev.Name), str(ev.Text))
 	case chat.EvDMOut:
 		if ev.Queued {
@@ -78,16 +87,23 @@ func (c *Codec) Append(dst []byte, ev *chat.Event) []byte {
 		return c.appendError(dst, ev.Err)
 	case chat.EvBye:
 		return c.appendBye(dst, ev)
+	case chat.EvRegistered:
+		return line(dst, k.registered, str(ev.Name))
+	case chat.EvLoggedIn:
+		return line(dst, k.loggedIn, str(ev.Name))
 	}
 	return dst
 }
 
 // appendStored appends one message of a history: its line behind its time.
-// Only messages have a history form; anything else appends nothing.
+// Only messages have a history form; anything else appends nothing. A stored
+// private message already shows its time.
 func (c *Codec) appendStored(dst []byte, m *chat.Event) []byte {
 	switch m.Kind {
 	case chat.EvMsg, chat.EvDMIn, chat.EvDMOut:
-		dst = appendf(dst, c.cat.stamp, stamp(m.TS))
+		if !(m.Kind == chat.EvDMIn && m.Stored) {
+			dst = appendf(dst, c.cat.stamp, stamp(m.TS))
+		}
 		return c.Append(dst, m)
 	}
 	return dst
@@ -138,6 +154,8 @@ func (c *Codec) appendError(dst []byte, e *chat.Error) []byte {
 		}
 	case chat.ProbLineTooLong, chat.ProbTooManyConns, chat.ProbTooManyFromAddr:
 		return line(dst, k.problems[p], num(e.N))
+	case chat.ProbRateLimited:
+		return line(dst, k.problems[p], str(waitSeconds(e.Wait).String()))
 	}
 	return line(dst, k.problems[p], str(e.Arg))
 }
@@ -156,4 +174,19 @@ func (c *Codec) appendNameError(dst []byte, format string, e *chat.Error) []byte
 		dst = appendf(dst, c.cat.reasons[n.Problem], char(n.Char))
 	}
 	return line(dst, after)
+}
+
+// waitSeconds is how long a rate-limited client is told to wait: d rounded up
+// to whole seconds, and at least one second (a refusal never says "wait 0s").
+func waitSeconds(d time.Duration) time.Duration {
+	if d <= time.Second {
+		return time.Second
+	}
+	if r := d % time.Second; r != 0 {
+		if d > math.MaxInt64-time.Second {
+			return d - r // no whole second above it fits
+		}
+		d += time.Second - r
+	}
+	return d
 }

@@ -9,6 +9,10 @@
 // Every line is cleaned first (chat.Clean), then commands are recognised on
 // it with trailing white space removed. Slash words match ignoring case and
 // end at the first space; a command without arguments ignores the rest.
+// A password is never put into an error: usage errors carry a fixed Arg,
+// an unknown command only its first word, and a first word that starts with
+// /register or /login (ignoring case; "/registerhunter2", the space
+// forgotten) is that command's usage error rather than an unknown command.
 //
 //	line                     command
 //	(empty)                  OpNone: activity, nothing else
@@ -21,6 +25,16 @@
 //	                         NAME; usage error "/msg NAME TEXT" without both
 //	/join ROOM               OpJoin; usage error "/join ROOM" without one
 //	/rooms, /help, /quit     OpRooms, OpHelp, OpQuit
+//	/register PASSWORD       OpRegister; Text (the password) is everything
+//	                         after "/register ", inner spaces kept; usage
+//	                         error "/register PASSWORD" without one
+//	/login NAME PASSWORD     OpLogin; NAME up to the next space, Text (the
+//	                         password) everything after it; usage error
+//	                         "/login NAME PASSWORD" without both
+//	/history [N]             OpHistory; Limit N (ASCII digits, at least 1,
+//	                         at most 2147483647: larger saturates), 0
+//	                         without N; usage error "/history [N]" for
+//	                         anything else
 //	//TEXT                   OpSay with the chat line "/TEXT"
 //	/X ...                   OpInvalid: unknown command /X
 //	ADDR#TEXT, anything else OpSay, the line as typed; AddrDM when it has a
@@ -47,6 +61,12 @@
 //	dm received       from [NAME]: TEXT                   来自:[NAME]的消息，内容是:TEXT
 //	dm sent           to [NAME]: TEXT                     发送给:[NAME]的消息，内容是:TEXT
 //	dm stored         queued for [NAME]: TEXT             已留言给:[NAME]，内容是:TEXT
+//	dm kept offline   [2006-01-02 15:04:05] from [NAME]: TEXT
+//	                                                      [2006-01-02 15:04:05] 来自:[NAME]的消息，内容是:TEXT
+//	history, empty    *** no messages in [ROOM]           *** [ROOM] 暂无消息
+//	                  (only when it answers /history, Empty; otherwise nothing)
+//	registered        registered: NAME                    注册成功: NAME
+//	logged in         logged in as NAME                   登录成功: NAME
 //	pong              pong                                pong
 //	help              one line per command                the same in Chinese
 //	bye quit          bye                                 再见
@@ -74,10 +94,19 @@
 //	shutting down     error: server shutting down         服务器正在关闭
 //	bad request       error: bad request: WHAT            请求格式错误: WHAT
 //	unknown op        error: unknown op: OP               未知操作: OP
+//	name registered   error: name registered: NAME        用户名已被注册
+//	bad password      error: bad password                 密码错误
+//	rate limited      error: too many attempts, wait DURATION
+//	                                                      尝试次数过多，请DURATION后再试
+//	store unavailable error: store unavailable            存储不可用
 //
-// A name's REASON is "empty", "longer than 32 characters" or "character 'X'
-// not allowed (use letters, digits, _ - .)" (zh 不能为空, 超过32个字符,
-// 不允许的字符 'X'(只能用字母、数字、_ - .)). A problem without wording here is
+// DURATION is the wait rounded up to whole seconds (at least 1s), as
+// time.Duration prints it: 30s, 9m59s.
+//
+// A name's REASON is "empty", "longer than 32 characters", "character 'X'
+// not allowed (use letters, digits, _ - .)" or "choose a name first (/nick
+// NAME)" (zh 不能为空, 超过32个字符, 不允许的字符 'X'(只能用字母、数字、_ - .),
+// 请先改名(/nick 名字)). A problem without wording here is
 // sent as "error: CODE" (zh "错误: CODE"); an event kind without wording
 // yields no line at all.
 package textmode

@@ -3,6 +3,7 @@ package textmode
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"parley/internal/chat"
 )
@@ -23,6 +24,10 @@ type slashCommand struct {
 	// space) and reports whether the rest was usable; nil for commands that
 	// take no arguments, which ignore the rest.
 	args func(cmd *chat.Command, rest string) bool
+	// secret marks a command whose arguments hold a password. A word that
+	// merely starts with it ("/registerhunter2", the space forgotten) is
+	// its usage error, not an unknown command that would echo the word.
+	secret bool
 }
 
 var slashCommands = [...]slashCommand{
@@ -33,6 +38,9 @@ var slashCommands = [...]slashCommand{
 	{word: "/rooms", op: chat.OpRooms},
 	{word: "/help", op: chat.OpHelp},
 	{word: "/quit", op: chat.OpQuit},
+	{word: "/register", op: chat.OpRegister, usage: usageRegister, args: registerArgs, secret: true},
+	{word: "/login", op: chat.OpLogin, usage: usageLogin, args: loginArgs, secret: true},
+	{word: "/history", op: chat.OpHistory, usage: usageHistory, args: historyArgs},
 }
 
 // Parse decodes one typed line (without its LF and CR); see the package
@@ -81,7 +89,25 @@ func parseSlash(t string) chat.Command {
 		}
 		return cmd
 	}
+	for i := range slashCommands {
+		if sc := &slashCommands[i]; sc.secret && hasPrefixFold(word, sc.word) {
+			return usageError(sc.usage)
+		}
+	}
 	return chat.Command{Op: chat.OpInvalid, Err: &chat.Error{Problem: chat.ProbUnknownCommand, Arg: word}}
+}
+
+// hasPrefixFold reports whether s starts with prefix, ignoring case as
+// strings.EqualFold does (rune by rune, so "/regiſterX" counts too).
+func hasPrefixFold(s, prefix string) bool {
+	for _, p := range prefix {
+		r, size := utf8.DecodeRuneInString(s)
+		if size == 0 || !strings.EqualFold(string(r), string(p)) {
+			return false
+		}
+		s = s[size:]
+	}
+	return true
 }
 
 func usageError(usage string) chat.Command {
@@ -106,5 +132,54 @@ func msgArgs(cmd *chat.Command, rest string) bool {
 		return false
 	}
 	cmd.Name, cmd.Text = name, text
+	return true
+}
+
+// registerArgs takes the password as everything after "/register ", inner
+// and leading spaces kept (trailing ones are gone with the line rule). The
+// password never goes into an error: a usage error has a fixed Arg.
+func registerArgs(cmd *chat.Command, rest string) bool {
+	cmd.Text = rest
+	return rest != ""
+}
+
+// loginArgs takes NAME up to the next space and the password as everything
+// after that space, as msgArgs does for /msg; an empty password is refused.
+func loginArgs(cmd *chat.Command, rest string) bool {
+	name, pw, ok := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	if !ok || name == "" || pw == "" {
+		return false
+	}
+	cmd.Name, cmd.Text = name, pw
+	return true
+}
+
+// maxHistoryLimit is where a typed /history N stops growing: the hub caps N
+// far lower (1000), and a bounded value is safe for its arithmetic.
+const maxHistoryLimit = 1<<31 - 1
+
+// historyArgs takes an optional N: ASCII decimal digits, at least 1. Values
+// too large for maxHistoryLimit become maxHistoryLimit.
+func historyArgs(cmd *chat.Command, rest string) bool {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return true
+	}
+	n := 0
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		if d := int(c - '0'); n > (maxHistoryLimit-d)/10 {
+			n = maxHistoryLimit
+		} else {
+			n = n*10 + d
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	cmd.Limit = n
 	return true
 }

@@ -51,6 +51,14 @@ func dm(name, text string) chat.Command {
 	return chat.Command{Op: chat.OpDM, Name: name, Text: text}
 }
 
+func register(pw string) chat.Command { return chat.Command{Op: chat.OpRegister, Text: pw} }
+
+func login(name, pw string) chat.Command {
+	return chat.Command{Op: chat.OpLogin, Name: name, Text: pw}
+}
+
+func history(n int) chat.Command { return chat.Command{Op: chat.OpHistory, Limit: n} }
+
 func TestParse(t *testing.T) {
 	tests := []struct {
 		line string
@@ -124,6 +132,66 @@ func TestParse(t *testing.T) {
 		{"/quit now  ", chat.Command{Op: chat.OpQuit}},
 		{"/Quit", chat.Command{Op: chat.OpQuit}},
 
+		// /register: the password is everything after "/register ".
+		{"/register s3cret", register("s3cret")},
+		{"/register correct horse battery", register("correct horse battery")},
+		{"/register  lead", register(" lead")},
+		{"/register pw   ", register("pw")},
+		{"/register a|b#c/d", register("a|b#c/d")},
+		{"/register 密码", register("密码")},
+		{"/REGISTER Pw", register("Pw")},
+		{"/register\tpw", register("pw")},
+		{"/register p\x1b[1mw", register("pw")},
+		{"/register", usage("/register PASSWORD")},
+		{"/register   ", usage("/register PASSWORD")},
+		{"/registerx pw", usage("/register PASSWORD")},
+		{"/registerhunter2", usage("/register PASSWORD")},
+		{"/REGISTERED", usage("/register PASSWORD")},
+		{"/regiſterhunter2", usage("/register PASSWORD")},
+		{"/regsiter hunter2", unknown("/regsiter")},
+		{"/registe pw", unknown("/registe")},
+
+		// /login NAME PASSWORD.
+		{"/login bob s3cret", login("bob", "s3cret")},
+		{"/login bob pass word", login("bob", "pass word")},
+		{"/login bob  pw", login("bob", " pw")},
+		{"/login  bob pw", login("bob", "pw")},
+		{"/Login 张三 密码  ", login("张三", "密码")},
+		{"/login b\x1b[1mob pw", login("bob", "pw")},
+		{"/login bob", usage("/login NAME PASSWORD")},
+		{"/login bob   ", usage("/login NAME PASSWORD")},
+		{"/login", usage("/login NAME PASSWORD")},
+		{"/login ", usage("/login NAME PASSWORD")},
+		{"/logins bob pw", usage("/login NAME PASSWORD")},
+		{"/loginhunter2", usage("/login NAME PASSWORD")},
+		{"/login\x1b[1mhunter2", usage("/login NAME PASSWORD")},
+		{"/log bob pw", unknown("/log")},
+
+		// /history [N].
+		{"/history", history(0)},
+		{"/history  ", history(0)},
+		{"/HISTORY", history(0)},
+		{"/history 5", history(5)},
+		{"/history  5 ", history(5)},
+		{"/history 1", history(1)},
+		{"/history 05", history(5)},
+		{"/history 1000", history(1000)},
+		{"/history 1001", history(1001)},
+		{"/history 2147483647", history(2147483647)},
+		{"/history 2147483648", history(2147483647)},
+		{"/history 99999999999999999999999999", history(2147483647)},
+		{"/history 0", usage("/history [N]")},
+		{"/history 00", usage("/history [N]")},
+		{"/history -1", usage("/history [N]")},
+		{"/history +5", usage("/history [N]")},
+		{"/history abc", usage("/history [N]")},
+		{"/history 2 3", usage("/history [N]")},
+		{"/history 5x", usage("/history [N]")},
+		{"/history 1.5", usage("/history [N]")},
+		{"/history ５", usage("/history [N]")},
+		{"/history den", usage("/history [N]")},
+		{"/histories", unknown("/histories")},
+
 		// // and unknown commands.
 		{"//x", say("/x")},
 		{"//", say("/")},
@@ -168,6 +236,35 @@ func TestParseDoesNotKeepLine(t *testing.T) {
 	}
 }
 
+// TestParseNeverEchoesPassword: no error that Parse makes out of a /register
+// or /login line, however malformed, carries the password, and neither does
+// its wording in either language.
+func TestParseNeverEchoesPassword(t *testing.T) {
+	const pw = "hunter2"
+	lines := []string{
+		"/register", "/register ", "/register hunter2", "/REGISTER hunter2 hunter2",
+		"/registerhunter2", "/register\x1bhunter2", "/regsiter hunter2",
+		"/login", "/login hunter2", "/login hunter2 ", "/login bob hunter2", "/login  hunter2",
+		"/loginhunter2", "/login\x1b[1mhunter2", "/logni bob hunter2", "/history hunter2",
+		"/LOGINhunter2", "/regiſterhunter2", "/register\x1b[1mhunter2",
+	}
+	codecs := []*Codec{mustNew(t, "en"), mustNew(t, "zh")}
+	for _, l := range lines {
+		cmd := codecs[0].Parse([]byte(l))
+		if cmd.Err == nil {
+			continue
+		}
+		if strings.Contains(cmd.Err.Arg, pw) {
+			t.Errorf("Parse(%q).Err.Arg = %q holds the password", l, cmd.Err.Arg)
+		}
+		for _, c := range codecs {
+			if out := c.Append(nil, errEv(cmd.Err)); strings.Contains(string(out), pw) {
+				t.Errorf("error for %q is worded %q, with the password", l, out)
+			}
+		}
+	}
+}
+
 // appendCase is one event and its text in each language.
 type appendCase struct {
 	name   string
@@ -204,6 +301,20 @@ var appendCases = []appendCase{
 	}},
 		"[2024-05-06 07:08:09] from [alice]: psst\n",
 		"[2024-05-06 07:08:09] 来自:[alice]的消息，内容是:psst\n"},
+	{"history answering /history, empty", &chat.Event{Kind: chat.EvHistory, Room: "den", Empty: true},
+		"*** no messages in [den]\n", "*** [den] 暂无消息\n"},
+	{"history answering /history, only non-messages", &chat.Event{Kind: chat.EvHistory, Room: "den", Empty: true,
+		Messages: []*chat.Event{{Kind: chat.EvPong}}},
+		"*** no messages in [den]\n", "*** [den] 暂无消息\n"},
+	{"history answering /history", &chat.Event{Kind: chat.EvHistory, Room: "lobby", Empty: true, Messages: []*chat.Event{
+		msg("", "bob", "yo", ts),
+	}},
+		"[2024-05-06 07:08:09] bob:yo\n", "[2024-05-06 07:08:09] bob:yo\n"},
+	{"history with a kept dm: one time only", &chat.Event{Kind: chat.EvHistory, Messages: []*chat.Event{
+		{Kind: chat.EvDMIn, TS: ts, Name: "alice", Text: "psst", Stored: true},
+	}},
+		"[2024-05-06 07:08:09] from [alice]: psst\n",
+		"[2024-05-06 07:08:09] 来自:[alice]的消息，内容是:psst\n"},
 	{"msg", msg("127.0.0.1:5000", "alice", "hello | % %s world", ts),
 		"[127.0.0.1:5000]alice:hello | % %s world\n", "[127.0.0.1:5000]alice:hello | % %s world\n"},
 	{"msg hidden addr", msg("", "guest-1", "hi", ts), "guest-1:hi\n", "guest-1:hi\n"},
@@ -234,10 +345,23 @@ var appendCases = []appendCase{
 		"[den] 1 online\n[lobby] 12 online\n", "[den] 1 人在线\n[lobby] 12 人在线\n"},
 	{"dm in", &chat.Event{Kind: chat.EvDMIn, TS: ts, Name: "alice", To: "bob", Addr: "1.2.3.4:5", Text: "a|b"},
 		"from [alice]: a|b\n", "来自:[alice]的消息，内容是:a|b\n"},
+	{"dm in kept offline", &chat.Event{Kind: chat.EvDMIn, ID: 4, TS: ts, Name: "alice", To: "bob", Addr: "1.2.3.4:5", Text: "a|b", Stored: true},
+		"[2024-05-06 07:08:09] from [alice]: a|b\n", "[2024-05-06 07:08:09] 来自:[alice]的消息，内容是:a|b\n"},
+	{"dm in kept offline, time in UTC", &chat.Event{Kind: chat.EvDMIn, TS: time.Date(2024, 1, 1, 1, 30, 0, 0, time.FixedZone("X", 8*3600)),
+		Name: "张三", Text: "你好", Stored: true},
+		"[2023-12-31 17:30:00] from [张三]: 你好\n", "[2023-12-31 17:30:00] 来自:[张三]的消息，内容是:你好\n"},
 	{"dm out", &chat.Event{Kind: chat.EvDMOut, TS: ts, Name: "alice", To: "bob", Text: "hi"},
 		"to [bob]: hi\n", "发送给:[bob]的消息，内容是:hi\n"},
 	{"dm queued", &chat.Event{Kind: chat.EvDMOut, TS: ts, Name: "alice", To: "bob", Text: "hi", Queued: true},
 		"queued for [bob]: hi\n", "已留言给:[bob]，内容是:hi\n"},
+	{"dm out stored flag ignored", &chat.Event{Kind: chat.EvDMOut, TS: ts, Name: "alice", To: "bob", Text: "hi", Stored: true},
+		"to [bob]: hi\n", "发送给:[bob]的消息，内容是:hi\n"},
+	{"registered", &chat.Event{Kind: chat.EvRegistered, Name: "alice"},
+		"registered: alice\n", "注册成功: alice\n"},
+	{"registered zh name", &chat.Event{Kind: chat.EvRegistered, Name: "张三"},
+		"registered: 张三\n", "注册成功: 张三\n"},
+	{"logged in", &chat.Event{Kind: chat.EvLoggedIn, Name: "Alice"},
+		"logged in as Alice\n", "登录成功: Alice\n"},
 	{"pong", &chat.Event{Kind: chat.EvPong}, "pong\n", "pong\n"},
 	{"bye quit", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeQuit}, "bye\n", "再见\n"},
 	{"bye idle", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeIdle, Idle: 10 * time.Second},
@@ -281,6 +405,32 @@ var appendCases = []appendCase{
 		"error: usage: /nick NAME\n", "格式错误,正确格式:/nick NAME\n"},
 	{"usage join", errEv(&chat.Error{Problem: chat.ProbUsage, Arg: "/join ROOM"}),
 		"error: usage: /join ROOM\n", "格式错误,正确格式:/join ROOM\n"},
+	{"usage register", errEv(&chat.Error{Problem: chat.ProbUsage, Arg: "/register PASSWORD"}),
+		"error: usage: /register PASSWORD\n", "格式错误,正确格式:/register PASSWORD\n"},
+	{"usage login", errEv(&chat.Error{Problem: chat.ProbUsage, Arg: "/login NAME PASSWORD"}),
+		"error: usage: /login NAME PASSWORD\n", "格式错误,正确格式:/login NAME PASSWORD\n"},
+	{"usage history", errEv(&chat.Error{Problem: chat.ProbUsage, Arg: "/history [N]"}),
+		"error: usage: /history [N]\n", "格式错误,正确格式:/history [N]\n"},
+	{"invalid name default", nameErr(chat.ProbInvalidName, chat.NameDefault, 0),
+		"error: invalid name: choose a name first (/nick NAME)\n", "用户名不合法: 请先改名(/nick 名字)\n"},
+	{"name registered", errEv(&chat.Error{Problem: chat.ProbNameRegistered, Arg: "alice"}),
+		"error: name registered: alice\n", "用户名已被注册\n"},
+	{"bad password", errEv(&chat.Error{Problem: chat.ProbBadPassword}),
+		"error: bad password\n", "密码错误\n"},
+	{"rate limited whole seconds", errEv(&chat.Error{Problem: chat.ProbRateLimited, Wait: 30 * time.Second}),
+		"error: too many attempts, wait 30s\n", "尝试次数过多，请30s后再试\n"},
+	{"rate limited rounded up", errEv(&chat.Error{Problem: chat.ProbRateLimited, Wait: 9*time.Minute + 58*time.Second + time.Millisecond}),
+		"error: too many attempts, wait 9m59s\n", "尝试次数过多，请9m59s后再试\n"},
+	{"rate limited just under a second", errEv(&chat.Error{Problem: chat.ProbRateLimited, Wait: 29*time.Second + 999999999}),
+		"error: too many attempts, wait 30s\n", "尝试次数过多，请30s后再试\n"},
+	{"rate limited ten minutes", errEv(&chat.Error{Problem: chat.ProbRateLimited, Wait: 10 * time.Minute}),
+		"error: too many attempts, wait 10m0s\n", "尝试次数过多，请10m0s后再试\n"},
+	{"rate limited under a second", errEv(&chat.Error{Problem: chat.ProbRateLimited, Wait: time.Nanosecond}),
+		"error: too many attempts, wait 1s\n", "尝试次数过多，请1s后再试\n"},
+	{"rate limited zero", errEv(&chat.Error{Problem: chat.ProbRateLimited}),
+		"error: too many attempts, wait 1s\n", "尝试次数过多，请1s后再试\n"},
+	{"store unavailable", errEv(&chat.Error{Problem: chat.ProbStoreUnavailable}),
+		"error: store unavailable\n", "存储不可用\n"},
 	{"no such user", errEv(&chat.Error{Problem: chat.ProbNoSuchUser, Arg: "carol"}),
 		"error: no such user: carol\n", "目标对象不存在，请仔细检查\n"},
 	{"empty message", errEv(&chat.Error{Problem: chat.ProbEmptyMessage}),
@@ -331,7 +481,7 @@ func TestAppendUnknownKinds(t *testing.T) {
 		chat.EvWelcome: true, chat.EvHistory: true, chat.EvMsg: true, chat.EvDMIn: true,
 		chat.EvDMOut: true, chat.EvPresence: true, chat.EvWho: true, chat.EvRooms: true,
 		chat.EvNickOK: true, chat.EvJoinOK: true, chat.EvPong: true, chat.EvHelp: true,
-		chat.EvError: true, chat.EvBye: true,
+		chat.EvError: true, chat.EvBye: true, chat.EvRegistered: true, chat.EvLoggedIn: true,
 	}
 	for _, lang := range []string{"en", "zh"} {
 		c := mustNew(t, lang)
@@ -350,7 +500,7 @@ func TestAppendUnknownKinds(t *testing.T) {
 
 func TestAppendHelp(t *testing.T) {
 	commands := []string{"who", "/who", "rename|NAME", "/nick", "to|NAME|TEXT", "/msg", "ADDR#TEXT",
-		"/join", "/rooms", "/help", "/quit", "//TEXT"}
+		"/join", "/rooms", "/help", "/quit", "//TEXT", "/register", "/login", "/history"}
 	for _, lang := range []string{"en", "zh"} {
 		out := string(mustNew(t, lang).Append(nil, &chat.Event{Kind: chat.EvHelp}))
 		if !strings.HasSuffix(out, "\n") {
@@ -401,7 +551,7 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	for lang, k := range map[string]*catalog{"en": &en, "zh": &zh} {
 		for _, s := range []string{k.welcome, k.stamp, k.msg, k.nickOK, k.joinOK, k.who, k.room,
-			k.dmIn, k.dmOut, k.dmQueued, k.pong, k.otherProblem} {
+			k.dmIn, k.dmOut, k.dmQueued, k.registered, k.loggedIn, k.noHistory, k.pong, k.otherProblem} {
 			check(lang, s)
 		}
 		for p := chat.Online; p <= chat.Renamed; p++ {
@@ -410,10 +560,10 @@ func TestCatalogsComplete(t *testing.T) {
 		for r := chat.ByeQuit; r <= chat.ByeShutdown; r++ {
 			check(lang+" bye "+r.String(), k.bye[r])
 		}
-		for p := chat.ProbBadRequest; p <= chat.ProbShuttingDown; p++ {
+		for p := chat.ProbBadRequest; p <= chat.ProbStoreUnavailable; p++ {
 			check(lang+" problem", k.problems[p])
 		}
-		for n := chat.NameEmpty; n <= chat.NameBadChar; n++ {
+		for n := chat.NameEmpty; n <= chat.NameDefault; n++ {
 			check(lang+" reason", k.reasons[n])
 		}
 		for _, s := range k.help {
@@ -431,6 +581,10 @@ func TestAppendAllocs(t *testing.T) {
 		msg("127.0.0.1:5000", "alice", "hello world", ts),
 		{Kind: chat.EvPresence, Presence: chat.Renamed, Old: "a", Name: "b", Addr: "1.2.3.4:5"},
 		{Kind: chat.EvDMIn, Name: "alice", Text: "hi"},
+		{Kind: chat.EvDMIn, TS: ts, Name: "alice", Text: "hi", Stored: true},
+		{Kind: chat.EvRegistered, Name: "alice"},
+		{Kind: chat.EvHistory, Room: "den", Empty: true},
+		nameErr(chat.ProbInvalidName, chat.NameDefault, 0),
 		{Kind: chat.EvHistory, Messages: []*chat.Event{msg("", "a", "b", ts), msg("", "c", "d", ts)}},
 		{Kind: chat.EvRooms, Rooms: []chat.RoomInfo{{Name: "den", Users: 3}}},
 		errEv(&chat.Error{Problem: chat.ProbLineTooLong, N: 4096}),
@@ -458,6 +612,12 @@ func badByte(s string) bool {
 	return false
 }
 
+// knownUsages are the only Args a usage error may carry.
+var knownUsages = map[string]bool{
+	usageNick: true, usageTo: true, usageMsg: true, usageJoin: true,
+	usageRegister: true, usageLogin: true, usageHistory: true,
+}
+
 func FuzzParse(f *testing.F) {
 	for _, tt := range []string{
 		"", " ", "who", "/who", "/WHO x", "rename|bob", "rename|", "/nick bob", "/nick",
@@ -466,6 +626,9 @@ func FuzzParse(f *testing.F) {
 		"C# is fun", "127.0.0.1:5000#hi", "hello", "你好", "to|张三|你好呀",
 		"to|b\x1b[1mob|hi", "\x1b]0;t\x07x", "\x1b[", "\x1b", "a\tb", "\xff\xfe", "\xc2\x9b1m",
 		"\u202ertl\u2069", "x\x00y\x7fz", "rename|\x1b", "/msg \x1b[1m bob \t hi",
+		"/register pw", "/register  a b ", "/register", "/login bob pw", "/login bob", "/login  b  c",
+		"/history", "/history 5", "/history 0", "/history -1", "/history 99999999999999999999",
+		"/history 2 3", "/HISTORY 12 ",
 	} {
 		f.Add([]byte(tt))
 	}
@@ -482,6 +645,38 @@ func FuzzParse(f *testing.F) {
 		}
 		if cmd.Op == chat.OpInvalid {
 			if cmd.Err == nil || badByte(cmd.Err.Arg) {
+				t.Errorf("Parse(%q) = %+v", line, cmd)
+			}
+			// An error never carries more of the line than the command word,
+			// so a password cannot end up in one.
+			switch cmd.Err.Problem {
+			case chat.ProbUsage:
+				if !knownUsages[cmd.Err.Arg] {
+					t.Errorf("Parse(%q): usage Arg %q", line, cmd.Err.Arg)
+				}
+			case chat.ProbUnknownCommand:
+				if strings.Contains(cmd.Err.Arg, " ") || hasPrefixFold(cmd.Err.Arg, "/register") || hasPrefixFold(cmd.Err.Arg, "/login") {
+					t.Errorf("Parse(%q): unknown command Arg %q", line, cmd.Err.Arg)
+				}
+			default:
+				t.Errorf("Parse(%q): problem %d", line, cmd.Err.Problem)
+			}
+		}
+		switch cmd.Op {
+		case chat.OpRegister:
+			if cmd.Text == "" || cmd.Name != "" || cmd.Limit != 0 {
+				t.Errorf("Parse(%q) = %+v", line, cmd)
+			}
+		case chat.OpLogin:
+			if cmd.Name == "" || strings.Contains(cmd.Name, " ") || cmd.Text == "" {
+				t.Errorf("Parse(%q) = %+v", line, cmd)
+			}
+		case chat.OpHistory:
+			if cmd.Limit < 0 || cmd.Limit > maxHistoryLimit || cmd.Room != "" || cmd.Before != 0 {
+				t.Errorf("Parse(%q) = %+v", line, cmd)
+			}
+		default:
+			if cmd.Limit != 0 || cmd.Before != 0 {
 				t.Errorf("Parse(%q) = %+v", line, cmd)
 			}
 		}

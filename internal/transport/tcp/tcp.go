@@ -96,6 +96,13 @@ func (s *Server) refuse(nc net.Conn, why chat.Reject) {
 	}
 	nc.SetWriteDeadline(time.Now().Add(refuseTimeout))
 	nc.Write(s.Text.Append(nil, &chat.Event{Kind: chat.EvError, Err: e}))
+	c := newConn(nc, s.MaxLine)
+	c.CloseWrite(refuseTimeout) // and drain, so that the line is not reset away
+	for {
+		if _, err := c.ReadLine(); err != nil && err != chat.ErrLineTooLong {
+			return
+		}
+	}
 }
 
 // conn is a chat.Conn on a stream.
@@ -126,5 +133,15 @@ func (c *conn) WriteEvents(evs []*chat.Event, codec chat.Codec) error {
 }
 
 func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadline(t) }
-func (c *conn) Close() error                       { return c.nc.Close() }
-func (c *conn) RemoteAddr() string                 { return c.addr }
+
+// CloseWrite half-closes the connection (for TLS after a close_notify) and
+// gives the reader d to drain the client's input.
+func (c *conn) CloseWrite(d time.Duration) error {
+	c.nc.SetReadDeadline(time.Now().Add(d))
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+func (c *conn) Close() error       { return c.nc.Close() }
+func (c *conn) RemoteAddr() string { return c.addr }

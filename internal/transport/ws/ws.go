@@ -29,6 +29,8 @@ type Handler struct {
 // ServeHTTP admits the connection against the caps (503 over a cap), upgrades
 // it and serves it until it ends.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.wg.Add(1)
+	defer h.wg.Done()
 	release, why := h.Hub.Admit(r.RemoteAddr)
 	if why != chat.RejectNone {
 		http.Error(w, "connection refused: "+why.String(), http.StatusServiceUnavailable)
@@ -43,8 +45,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Over-long messages are discarded by ReadLine as they stream in, so the
 	// library's own limit (which closes the connection) is off.
 	c.SetReadLimit(-1)
-	h.wg.Add(1)
-	defer h.wg.Done()
 	h.Hub.Serve(&conn{ws: c, max: h.MaxLine, addr: r.RemoteAddr}, h.JSON, nil, chat.ModeWS)
 }
 
@@ -113,6 +113,10 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	c.mu.Unlock()
 	return nil
 }
+
+// CloseWrite ends the WebSocket: a WebSocket has no half-close, and the
+// close below unblocks the reader.
+func (c *conn) CloseWrite(time.Duration) error { return c.Close() }
 
 // Close ends the WebSocket at once: by the time the hub closes a session its
 // last words (bye) are written, and a close handshake would only hold the
