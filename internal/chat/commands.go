@@ -8,6 +8,9 @@ import (
 
 // do runs one command for s and reports whether the session goes on.
 func (h *Hub) do(s *Session, cmd Command) bool {
+	if cmd.Op != OpSay && cmd.Op != OpNone && !s.awaitCommits(0) {
+		return false // no reply overtakes a chat line still being committed
+	}
 	switch cmd.Op {
 	case OpWho, OpRooms, OpHelp, OpHistory:
 		if !s.waitDrained() {

@@ -224,7 +224,7 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
 	}
-	s.commitDone = make(chan error, 1)
+	s.committed = make(chan struct{}, 1)
 	s.mode.Store(int32(mode))
 	if !h.addSession(s) {
 		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})

@@ -64,14 +64,22 @@ func (h *Hub) storeFailed(what string, err error) {
 	h.log.Error("store: "+what+" failed", "err", err)
 }
 
-// sayStored sends a chat line to its room with a store: under strict
-// durability it is delivered once committed, and the reader waits for that
-// (so a client's lines keep their order); under relaxed durability it is
-// delivered at once and committed soon after. The ID is taken under the
-// room lock and the line submitted there too, so that IDs, commits and
-// deliveries all follow one order.
+// maxUncommitted bounds a session's chat lines waiting for their commit
+// under strict durability.
+const maxUncommitted = 32
+
+// sayStored sends a chat line to its room with a store. Under strict
+// durability it is delivered once committed; the reader goes on reading
+// (up to maxUncommitted lines may wait for their commits), and a command
+// other than a chat line first waits for them (awaitCommits), so no reply
+// overtakes them. Under relaxed durability it is delivered at once and
+// committed soon after. The ID is taken under the room lock and the line
+// submitted there too, so that IDs, commits and deliveries follow one order.
 func (h *Hub) sayStored(s *Session, r *room, ev *Event, ref []byte) {
 	m := store.Message{Room: r.key, RoomName: r.name, From: ev.Name, Addr: ev.Addr, Text: ev.Text, TS: ev.TS}
+	if !h.cfg.Relaxed && !s.awaitCommits(maxUncommitted-1) {
+		return
+	}
 	r.mu.Lock()
 	ev.ID = h.nextID.Add(1)
 	m.ID = ev.ID
@@ -84,22 +92,41 @@ func (h *Hub) sayStored(s *Session, r *room, ev *Event, ref []byte) {
 		}
 		return
 	}
+	s.uncommitted.Add(1)
 	err := h.commit.Submit(m, func(err error) {
 		if err == nil {
 			r.mu.Lock()
 			r.deliverLocked(ev)
 			r.mu.Unlock()
+		} else {
+			h.Metrics.StoreErrors.Add(1)
+			replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
 		}
-		s.commitDone <- err
+		s.uncommitted.Add(-1)
+		select {
+		case s.committed <- struct{}{}:
+		default:
+		}
 	})
 	r.mu.Unlock()
-	if err == nil {
-		err = <-s.commitDone
-	}
 	if err != nil {
+		s.uncommitted.Add(-1)
 		h.Metrics.StoreErrors.Add(1)
 		replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
 	}
+}
+
+// awaitCommits holds the reader until at most n of its chat lines wait for
+// their commit; it reports false if the session closed meanwhile.
+func (s *Session) awaitCommits(n int64) bool {
+	for s.uncommitted.Load() > n {
+		select {
+		case <-s.committed:
+		case <-s.done:
+			return false
+		}
+	}
+	return true
 }
 
 // register makes s's current name an account with the given password.

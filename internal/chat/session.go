@@ -22,9 +22,10 @@ type Session struct {
 	// account is the key of the account s is logged in to, or "".
 	// Guarded by hub.mu.
 	account string
-	// commitDone carries the result of the reader's chat line under strict
-	// durability. Owned by the reader.
-	commitDone chan error
+	// uncommitted counts the chat lines waiting for their commit under
+	// strict durability; committed (cap 1) signals that one was.
+	uncommitted atomic.Int64
+	committed   chan struct{}
 
 	// Written under hub.mu, read anywhere.
 	ident atomic.Pointer[ident]
