@@ -85,10 +85,16 @@ func (h *Hub) sayStored(s *Session, r *room, ev *Event, ref []byte) {
 	m.ID = ev.ID
 	if h.cfg.Relaxed {
 		r.deliverLocked(ev)
-		err := h.commit.Submit(m, nil)
+		err := h.commit.Submit(m, func(err error) {
+			if err != nil { // delivered, but not kept: the sender is told
+				h.Metrics.StoreErrors.Add(1)
+				replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
+			}
+		})
 		r.mu.Unlock()
 		if err != nil {
 			h.storeFailed("save message", err)
+			replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
 		}
 		return
 	}

@@ -3,6 +3,8 @@ package server
 import (
 	"log/slog"
 	"time"
+
+	"parley/internal/store"
 )
 
 // Config is everything `parley serve` can be told; cmd/parley fills it from
@@ -56,6 +58,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Log receives the server's records; defaults to slog.Default().
 	Log *slog.Logger
+	// Store, if set, is used instead of opening DB; the server closes it
+	// at shutdown. Not a flag.
+	Store store.Store
 }
 
 // DefaultConfig returns the configuration of a plain `parley serve`.

@@ -17,6 +17,7 @@ import (
 
 	"parley/internal/chat"
 	"parley/internal/jsonmode"
+	"parley/internal/store"
 	"parley/internal/store/sqlite"
 	"parley/internal/textmode"
 	"parley/internal/transport/tcp"
@@ -28,7 +29,7 @@ type Server struct {
 	cfg   Config
 	log   *slog.Logger
 	hub   *chat.Hub
-	store *sqlite.Store
+	store store.Store
 	tcp   *tcp.Server
 	ws    *ws.Handler
 	http  *http.Server
@@ -72,9 +73,11 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	json := jsonmode.New()
-	st, err := openStore(cfg.DB)
-	if err != nil {
-		return nil, err
+	st := cfg.Store
+	if st == nil {
+		if st, err = openStore(cfg.DB); err != nil {
+			return nil, err
+		}
 	}
 	hub, err := chat.NewHub(chat.Config{
 		Store:         st,
@@ -269,7 +272,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 }
 
 // openStore opens the SQLite store at path (":memory:" keeps nothing).
-func openStore(path string) (*sqlite.Store, error) {
+func openStore(path string) (store.Store, error) {
 	st, err := sqlite.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
