@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -138,6 +139,8 @@ func readEvent(r *bufio.Reader) (event, error) {
 		return e, nil
 	}
 }
+
+var listeningTCP = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+)`)
 
 // startServe runs `parley serve` on db, as a process killed at the end of
 // the test, and returns it with its TCP address.

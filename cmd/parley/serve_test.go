@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -29,22 +27,7 @@ func TestMain(m *testing.M) {
 // port from the listening record, chats, and on SIGTERM tells the client
 // the server is shutting down and exits 0.
 func TestServeAndSIGTERM(t *testing.T) {
-	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--db", ":memory:")
-	cmd.Env = append(os.Environ(), "RUN_PARLEY_MAIN=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	// If the server never says it listens, end it rather than wait forever.
-	stop := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
-	logs := bufio.NewReader(stderr)
-	addr := waitListening(t, logs)
-	stop.Stop()
-	go io.Copy(io.Discard, logs) // keep the pipe drained; ends with the process
+	cmd, addr := startServe(t, ":memory:")
 
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -65,24 +48,6 @@ func TestServeAndSIGTERM(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("parley serve exited with %v, want 0", err)
-	}
-}
-
-var (
-	listeningRE  = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+) http=(\S+)`)
-	listeningTCP = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+)`)
-)
-
-func waitListening(t *testing.T, logs *bufio.Reader) string {
-	t.Helper()
-	for {
-		line, err := logs.ReadString('\n')
-		if err != nil {
-			t.Fatalf("no listening record before %v", err)
-		}
-		if m := listeningRE.FindStringSubmatch(line); m != nil {
-			return m[1]
-		}
 	}
 }
 

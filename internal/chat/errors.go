@@ -80,7 +80,7 @@ type Error struct {
 	Arg     string
 	N       int
 	Name    *NameError
-	Wait    time.Duration // ProbRateLimited
+	Wait    time.Duration // ProbRateLimited: whole seconds
 }
 
 // Code returns the JSON error code of e.

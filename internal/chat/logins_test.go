@@ -30,3 +30,21 @@ func TestLoginLimiter(t *testing.T) {
 		t.Errorf("after the window: wait %v, want none", w)
 	}
 }
+
+// TestWholeSeconds: a client is told to wait whole seconds, rounded up, and
+// never less than one.
+func TestWholeSeconds(t *testing.T) {
+	for _, tc := range []struct{ in, want time.Duration }{
+		{0, time.Second},
+		{time.Nanosecond, time.Second},
+		{400 * time.Millisecond, time.Second},
+		{30 * time.Second, 30 * time.Second},
+		{29*time.Second + 999999999, 30 * time.Second},
+		{9*time.Minute + 58*time.Second + time.Millisecond, 9*time.Minute + 59*time.Second},
+		{10 * time.Minute, 10 * time.Minute},
+	} {
+		if got := wholeSeconds(tc.in); got != tc.want {
+			t.Errorf("wholeSeconds(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

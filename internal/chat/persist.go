@@ -190,7 +190,7 @@ func (h *Hub) login(s *Session, name, pw string, ref []byte) {
 	key := Fold(Clean(name))
 	host := hostOf(s.addr)
 	if wait := h.logins.wait(key, host, time.Now()); wait > 0 {
-		replyErr(s, ref, &Error{Problem: ProbRateLimited, Wait: wait})
+		replyErr(s, ref, &Error{Problem: ProbRateLimited, Wait: wholeSeconds(wait)})
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -323,4 +323,13 @@ func (h *Hub) Committer() *store.Committer { return h.commit }
 // set over JSON is cleaned the same way, or it could never be typed.
 func cleanPassword(pw string) string {
 	return strings.TrimRightFunc(Clean(pw), unicode.IsSpace)
+}
+
+// wholeSeconds rounds a wait up to whole seconds, so that a client is never
+// told to wait "0s" or "9m59.998s".
+func wholeSeconds(d time.Duration) time.Duration {
+	if r := d % time.Second; r != 0 {
+		d += time.Second - r
+	}
+	return max(d, time.Second)
 }

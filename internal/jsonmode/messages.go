@@ -1,9 +1,7 @@
 package jsonmode
 
 import (
-	"math"
 	"strconv"
-	"time"
 
 	"parley/internal/chat"
 )
@@ -43,27 +41,11 @@ func errorMessage(e *chat.Error) string {
 	case chat.ProbBadPassword:
 		return "bad password"
 	case chat.ProbRateLimited:
-		return "too many attempts, wait " + waitSeconds(e.Wait).String()
+		return "too many attempts, wait " + e.Wait.String()
 	case chat.ProbStoreUnavailable:
 		return "store unavailable"
 	}
 	return "error"
-}
-
-// waitSeconds is how long a rate-limited client is told to wait: d rounded up
-// to whole seconds, and at least one second (a refusal never says "wait 0s").
-// The text mode words it the same way.
-func waitSeconds(d time.Duration) time.Duration {
-	if d <= time.Second {
-		return time.Second
-	}
-	if r := d % time.Second; r != 0 {
-		if d > math.MaxInt64-time.Second {
-			return d - r // no whole second above it fits
-		}
-		d += time.Second - r
-	}
-	return d
 }
 
 func nameReason(n *chat.NameError) string {

@@ -2,9 +2,7 @@ package textmode
 
 import (
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	"parley/internal/chat"
 )
@@ -155,7 +153,7 @@ func (c *Codec) appendError(dst []byte, e *chat.Error) []byte {
 	case chat.ProbLineTooLong, chat.ProbTooManyConns, chat.ProbTooManyFromAddr:
 		return line(dst, k.problems[p], num(e.N))
 	case chat.ProbRateLimited:
-		return line(dst, k.problems[p], str(waitSeconds(e.Wait).String()))
+		return line(dst, k.problems[p], str(e.Wait.String()))
 	}
 	return line(dst, k.problems[p], str(e.Arg))
 }
@@ -174,19 +172,4 @@ func (c *Codec) appendNameError(dst []byte, format string, e *chat.Error) []byte
 		dst = appendf(dst, c.cat.reasons[n.Problem], char(n.Char))
 	}
 	return line(dst, after)
-}
-
-// waitSeconds is how long a rate-limited client is told to wait: d rounded up
-// to whole seconds, and at least one second (a refusal never says "wait 0s").
-func waitSeconds(d time.Duration) time.Duration {
-	if d <= time.Second {
-		return time.Second
-	}
-	if r := d % time.Second; r != 0 {
-		if d > math.MaxInt64-time.Second {
-			return d - r // no whole second above it fits
-		}
-		d += time.Second - r
-	}
-	return d
 }
