@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"parley/internal/store/sqlite"
 )
@@ -33,6 +34,14 @@ func backup(args []string, stdout, stderr io.Writer, getenv func(string) string)
 		return 2
 	}
 	dest := fs.Arg(0)
+	if *db == ":memory:" {
+		fmt.Fprintln(stderr, "parley backup: an in-memory database has nothing to back up")
+		return 2
+	}
+	if _, err := os.Stat(*db); err != nil { // never make an empty database to copy
+		fmt.Fprintf(stderr, "parley backup: %v\n", err)
+		return 1
+	}
 	st, err := sqlite.Open(*db)
 	if err != nil {
 		fmt.Fprintf(stderr, "parley backup: %v\n", err)

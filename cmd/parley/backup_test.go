@@ -48,6 +48,10 @@ func TestBackupWhileServing(t *testing.T) {
 	if err != nil || len(msgs) != 1 || msgs[0].Text != "keep me" {
 		t.Errorf("the copy's history: %v, %v", msgs, err)
 	}
+	// A database that is not there is not made to be copied.
+	if code := run([]string{"backup", "--db", filepath.Join(dir, "nope.db"), filepath.Join(dir, "x.db")}, &out, &errs, func(string) string { return "" }); code != 1 {
+		t.Errorf("backup of a missing database: exit %d", code)
+	}
 	// A second backup to the same place is refused rather than overwriting.
 	if code := run([]string{"backup", "--db", db, dest}, &out, &errs, func(string) string { return "" }); code != 1 {
 		t.Errorf("backup over an existing file: exit %d", code)

@@ -62,7 +62,9 @@ func (h *Hub) say(s *Session, cmd Command) {
 	if cmd.AddrDM && !h.cfg.HideAddrs {
 		if i := strings.IndexByte(text, '#'); i > 0 {
 			if to := h.byAddr(strings.TrimSpace(text[:i])); to != nil {
-				h.dmTo(s, to, text[i+1:], cmd.Ref)
+				if s.awaitCommits(0) { // a private message overtakes no chat line
+					h.dmTo(s, to, text[i+1:], cmd.Ref)
+				}
 				return
 			}
 		}

@@ -202,6 +202,11 @@ func (h *Hub) login(s *Session, name, pw string, ref []byte) {
 		return
 	}
 	ok, err := h.hasher.Check(ctx, acct.Hash, cleanPassword(pw)) // a dummy check when there is no account
+	if ctx.Err() != nil {                                        // too many logins at once: not the client's failure
+		h.log.Warn("login: no password check in time", "err", err)
+		replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
+		return
+	}
 	if err != nil || !ok {
 		h.logins.fail(key, host, time.Now())
 		replyErr(s, ref, &Error{Problem: ProbBadPassword})
@@ -220,7 +225,7 @@ func (h *Hub) takeName(s *Session, acct store.Account) {
 	var loserOld *ident
 	if other := h.names[acct.Key]; other != nil && other != s {
 		loser, loserOld = other, other.ident.Load()
-		if h.names[Fold(other.defName)] != nil {
+		if key := Fold(other.defName); h.names[key] != nil || h.accounts[key] != "" {
 			other.defName = h.defaultNameLocked(other)
 		}
 		back := &ident{name: other.defName, key: Fold(other.defName)}
