@@ -24,6 +24,7 @@ const usage = `usage: parley <command> [arguments]
 
 Commands:
   serve     run a Parley server (parley serve -h lists its flags)
+  chat      chat with a server, line by line (parley chat -h)
   backup    copy the database while the server runs (parley backup -h)
   version   print the version of parley
   help      show this text
@@ -43,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], stderr, getenv)
+	case "chat":
+		return chat(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "backup":
 		return backup(args[1:], stdout, stderr, getenv)
 	case "version":
