@@ -316,11 +316,12 @@ func (c *Client) reconnect() {
 func (c *Client) catchUp(ctx context.Context, cn *conn) error {
 	c.mu.Lock()
 	room, name, lastSeen := c.room0(), c.name0(), c.lastSeen
+	account, password := c.cfg.Name, c.cfg.Password
 	c.mu.Unlock()
 	var err error
 	switch {
-	case c.cfg.Password != "":
-		_, err = cn.request(ctx, map[string]any{"op": "login", "name": c.cfg.Name, "password": c.cfg.Password})
+	case password != "":
+		_, err = cn.request(ctx, map[string]any{"op": "login", "name": account, "password": password})
 	case name != "":
 		_, err = cn.request(ctx, map[string]any{"op": "nick", "name": name})
 	}

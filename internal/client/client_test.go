@@ -219,3 +219,27 @@ func TestReconnect(t *testing.T) {
 		t.Errorf("after reconnecting: %s in %s", a.Name(), a.Room())
 	}
 }
+
+// TestReconnectAfterLogin: a client that logged in at run time logs in
+// again when it reconnects (a registered name cannot be taken back with
+// nick).
+func TestReconnectAfterLogin(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := serve(t, func(c *server.Config) { c.DB = db })
+	addr := s.TCPAddr()
+	r := dial(t, client.Config{Addr: addr, Name: "ann"})
+	if err := r.Register(ctx(t), "pw"); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	a := dial(t, client.Config{Addr: addr, Reconnect: true, DialTimeout: time.Second})
+	if err := a.Login(ctx(t), "ann", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	s.Shutdown(context.Background())
+	serve(t, func(c *server.Config) { c.DB = db; c.Listen = addr })
+	next[client.Reconnected](t, a, nil)
+	if a.Name() != "ann" {
+		t.Errorf("after reconnecting: name %q, want ann", a.Name())
+	}
+}

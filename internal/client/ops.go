@@ -101,5 +101,10 @@ func (c *Client) Register(ctx context.Context, password string) error {
 // messages kept while it was away, as DirectMessage events).
 func (c *Client) Login(ctx context.Context, name, password string) error {
 	_, err := c.request(ctx, map[string]any{"op": "login", "name": name, "password": password})
+	if err == nil { // a reconnect logs in again with these
+		c.mu.Lock()
+		c.cfg.Name, c.cfg.Password = name, password
+		c.mu.Unlock()
+	}
 	return err
 }
