@@ -16,7 +16,9 @@ import (
 
 	"golang.org/x/term"
 
+	"parley/internal/client"
 	"parley/internal/plainchat"
+	"parley/internal/tui"
 )
 
 const chatUsage = `usage: parley chat [--addr HOST:PORT] [--name NAME] [--room ROOM] [--tls] [--plain]
@@ -77,13 +79,12 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 		fmt.Fprintf(stderr, "parley chat: unexpected argument %q (chat takes only flags)\n", fs.Arg(0))
 		return 2
 	}
-	if !*plain && isTerminal(stdin) && isTerminal(stdout) {
-		fmt.Fprintln(stderr, "parley chat: the full-screen client is not built yet; use parley chat --plain for the line-by-line client")
-		return 2
-	}
-
 	ctx, signalled := notifyContext()
 	defer signalled.stop()
+
+	if !*plain && isTerminal(stdin) && isTerminal(stdout) {
+		return fullScreen(ctx, signalled, *addr, *name, *room, *useTLS, stdin, stdout, stderr)
+	}
 
 	conn, err := dialServer(ctx, *addr, *useTLS)
 	if err != nil {
@@ -96,6 +97,31 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 	in, release := interruptible(stdin)
 	defer release()
 	err = plainchat.Run(ctx, conn, in, stdout, plainchat.Options{Name: *name, Room: *room})
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, context.Canceled):
+		if s := signalled.status(); s != 0 {
+			return s
+		}
+	}
+	fmt.Fprintf(stderr, "parley chat: %v\n", err)
+	return 1
+}
+
+// fullScreen runs the full-screen client (internal/tui) until the user
+// quits.
+func fullScreen(ctx context.Context, signalled *signals, addr, name, room string, useTLS bool, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg := client.Config{Addr: addr, Name: name, Room: room}
+	if useTLS {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			fmt.Fprintf(stderr, "parley chat: %v\n", err)
+			return 2
+		}
+		cfg.TLS = &tls.Config{ServerName: host}
+	}
+	err := tui.Run(ctx, cfg, stdin, stdout)
 	switch {
 	case err == nil:
 		return 0

@@ -231,21 +231,26 @@ func TestChatServerEndsSession(t *testing.T) {
 
 // TestChatRefusesTerminalWithoutPlain: the full-screen client does not
 // exist yet; on a terminal, chat says so, without connecting.
-func TestChatRefusesTerminalWithoutPlain(t *testing.T) {
+// TestChatOnATerminalIsFullScreen: on a terminal, without --plain, chat is
+// the full-screen client (which says so when it cannot connect); with
+// --plain it is the line client.
+func TestChatOnATerminalIsFullScreen(t *testing.T) {
 	defer func(f func(any) bool) { isTerminal = f }(isTerminal)
 	isTerminal = func(any) bool { return true }
 	var stdout, stderr bytes.Buffer
-	code := chat([]string{"--addr", "127.0.0.1:1"}, strings.NewReader(""), &stdout, &stderr, noEnv)
-	if code != 2 {
-		t.Errorf("exit status %d, want 2", code)
+	addr := closedAddr(t)
+	if code := chat([]string{"--addr", addr}, strings.NewReader(""), &stdout, &stderr, noEnv); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
 	}
-	if !strings.Contains(stderr.String(), "full-screen client is not built yet") || !strings.Contains(stderr.String(), "--plain") {
-		t.Errorf("stderr = %q, want it to suggest --plain", stderr.String())
+	if want := "parley chat: connect to " + addr; !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("stderr = %q, want the full-screen client's %q", stderr.String(), want)
 	}
-	// With --plain it is the line client, which tries to connect.
 	stderr.Reset()
-	if code := chat([]string{"--plain", "--addr", closedAddr(t)}, strings.NewReader(""), &stdout, &stderr, noEnv); code != 1 {
+	if code := chat([]string{"--plain", "--addr", addr}, strings.NewReader(""), &stdout, &stderr, noEnv); code != 1 {
 		t.Errorf("--plain: exit status %d, want 1 (stderr %q)", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "connect to ") {
+		t.Errorf("--plain: stderr %q is the full-screen client's", stderr.String())
 	}
 }
 
