@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -69,7 +70,9 @@ type Client struct {
 	cur       *conn // nil while reconnecting; guarded by mu
 	name      string
 	room      string
-	lastSeen  int64 // the highest message ID delivered; guarded by mu
+	seen      map[string]int64 // per room (folded): the highest message ID delivered; guarded by mu
+	chosen    string           // the name to take back after a reconnect ("" for the default); guarded by mu
+	bye       string           // the reason of the server's last bye; guarded by mu
 	rtt       time.Duration
 	closed    bool
 	closeOnce sync.Once
@@ -85,14 +88,18 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.DialTimeout <= 0 {
 		cfg.DialTimeout = 10 * time.Second
 	}
-	c := &Client{cfg: cfg, events: make(chan Event, 256), done: make(chan struct{}), stopped: make(chan struct{}), room: "lobby"}
+	c := &Client{cfg: cfg, events: make(chan Event, 256), done: make(chan struct{}), stopped: make(chan struct{}), room: "lobby", seen: make(map[string]int64)}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.q = newEventQueue()
-	if _, err := c.connect(ctx, false); err != nil {
+	cn, err := c.connect(ctx, false)
+	if err != nil {
 		c.cancel()
 		c.wg.Wait()
 		return nil, err
 	}
+	c.mu.Lock()
+	c.cur = cn
+	c.mu.Unlock()
 	c.wg.Add(2)
 	go c.dispatch()
 	go c.keepAlive()
@@ -176,9 +183,9 @@ func (c *Client) connect(ctx context.Context, resync bool) (*conn, error) {
 			<-cn.dead
 			return nil, ErrClosed
 		}
-		c.cur = cn
-		if !resync { // a reconnect restores the name and room it had
-			c.name, c.room = w.Name, w.Room
+		c.name = w.Name // the default name, until a nick or login says otherwise
+		if !resync {
+			c.room = w.Room
 		}
 		c.mu.Unlock()
 		return cn, nil
@@ -266,16 +273,17 @@ func (c *Client) keepAlive() {
 // lost is called by a connection's reader when the connection ends.
 func (c *Client) lost(cn *conn) {
 	c.mu.Lock()
-	if c.cur == cn {
+	current := c.cur == cn
+	if current {
 		c.cur = nil
 	}
-	closed := c.closed
+	closed, bye := c.closed, c.bye
 	c.mu.Unlock()
-	if closed {
-		return
+	if closed || !current {
+		return // a connection that never became current: its dialer retries
 	}
 	c.q.push(Disconnected{Err: cn.err})
-	if !c.cfg.Reconnect {
+	if !c.cfg.Reconnect || bye == "kicked" || bye == "quit" {
 		c.stop()
 		return
 	}
@@ -312,23 +320,32 @@ func (c *Client) reconnect() {
 }
 
 // catchUp puts a new connection back where the old one was: the name (by
-// login or nick), the room, and the lines missed since the last one seen.
+// login or nick), the room, and the lines missed since the last one seen
+// there. A name the server now refuses (a changed password, a name taken
+// meanwhile) is given up for the default name, with a ServerError event,
+// rather than retried forever. Only then does the connection become current.
 func (c *Client) catchUp(ctx context.Context, cn *conn) error {
 	c.mu.Lock()
-	room, name, lastSeen := c.room0(), c.name0(), c.lastSeen
+	room, chosen, seen := c.room, c.chosen, c.seen[fold(c.room)]
 	account, password := c.cfg.Name, c.cfg.Password
 	c.mu.Unlock()
 	var err error
 	switch {
 	case password != "":
 		_, err = cn.request(ctx, map[string]any{"op": "login", "name": account, "password": password})
-	case name != "":
-		_, err = cn.request(ctx, map[string]any{"op": "nick", "name": name})
+	case chosen != "":
+		_, err = cn.request(ctx, map[string]any{"op": "nick", "name": chosen})
 	}
-	if err != nil {
+	var refused *Error
+	if errors.As(err, &refused) {
+		c.mu.Lock()
+		c.cfg.Password, c.chosen = "", ""
+		c.mu.Unlock()
+		c.q.push(ServerError{Code: refused.Code, Message: "could not take your name back: " + refused.Message})
+	} else if err != nil {
 		return err
 	}
-	if room != "lobby" {
+	if fold(room) != "lobby" {
 		if _, err := cn.request(ctx, map[string]any{"op": "join", "room": room}); err != nil {
 			return err
 		}
@@ -342,7 +359,7 @@ func (c *Client) catchUp(ctx context.Context, cn *conn) error {
 		}
 		page := w.messages()
 		i := len(page)
-		for i > 0 && page[i-1].ID > lastSeen {
+		for i > 0 && page[i-1].ID > seen {
 			i--
 		}
 		missed = append(page[i:], missed...)
@@ -353,30 +370,17 @@ func (c *Client) catchUp(ctx context.Context, cn *conn) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.room = room
-	n := cn.release(missed)
+	if c.closed {
+		return ErrClosed
+	}
+	n := cn.release(room, missed)
+	c.cur = cn
 	c.q.push(Reconnected{Missed: n})
 	return nil
 }
 
-// room0 and name0 are what to restore after a reconnect: the room, and the
-// name if one was chosen. The caller holds mu.
-func (c *Client) room0() string { return c.room }
-func (c *Client) name0() string {
-	if c.cfg.Name != "" {
-		return c.cfg.Name
-	}
-	if c.name != "" && !isAddr(c.name) {
-		return c.name
-	}
-	return ""
-}
-
-// isAddr reports whether name is a default, address-shaped name.
-func isAddr(name string) bool {
-	_, _, err := net.SplitHostPort(name)
-	return err == nil
-}
+// fold is the key a room is compared by.
+func fold(room string) string { return strings.ToLower(room) }
 
 // conn is one connection to the server.
 type conn struct {
@@ -413,6 +417,7 @@ func (cn *conn) request(ctx context.Context, op map[string]any) (*wire, error) {
 	cn.mu.Lock()
 	cn.pending[id] = ch
 	cn.mu.Unlock()
+	cn.c.q.cond.Broadcast() // a reader held back by a long queue reads on for the reply
 	defer func() {
 		cn.mu.Lock()
 		delete(cn.pending, id)
@@ -455,7 +460,10 @@ func (cn *conn) read() {
 			continue
 		}
 		cn.handle(&w)
-		c.q.wait() // back-pressure: do not read ahead of a slow consumer
+		// Back-pressure: do not read far ahead of a slow consumer, except
+		// while a request waits for its reply.
+		for c.q.long() && !cn.hasPending() && c.q.waitOnce() {
+		}
 	}
 	cn.nc.Close()
 	close(cn.dead)
@@ -475,6 +483,9 @@ func (cn *conn) handle(w *wire) {
 				ch <- w
 				return
 			}
+		}
+		if w.Type != "error" {
+			return // the reply to a request that gave up waiting
 		}
 	}
 	ev := w.event()
@@ -500,8 +511,8 @@ func (cn *conn) handle(w *wire) {
 			return // catch-up fetches what was missed itself
 		}
 		c.mu.Lock()
-		for _, m := range ev.Messages {
-			c.lastSeen = max(c.lastSeen, m.ID)
+		if n := len(ev.Messages); n > 0 {
+			c.seen[fold(ev.Room)] = ev.Messages[n-1].ID
 		}
 		c.mu.Unlock()
 	case Message:
@@ -514,15 +525,21 @@ func (cn *conn) handle(w *wire) {
 			return
 		}
 		cn.mu.Unlock()
-		if ev.ID <= c.lastSeen {
+		if ev.ID <= c.seen[fold(ev.Room)] {
 			return // seen already
 		}
-		c.lastSeen = ev.ID
+		c.seen[fold(ev.Room)] = ev.ID
 		c.q.push(ev)
 		return
-	case Renamed:
+	case Renamed: // someone logged in to our account: it is theirs now
 		c.mu.Lock()
-		c.name = ev.New
+		ev.Old = c.name
+		c.name, c.chosen = ev.New, ""
+		c.cfg.Name, c.cfg.Password = "", ""
+		c.mu.Unlock()
+	case Bye:
+		c.mu.Lock()
+		c.bye = ev.Reason
 		c.mu.Unlock()
 	}
 	c.q.push(ev)
@@ -533,30 +550,39 @@ func (cn *conn) handle(w *wire) {
 func (c *Client) noteReply(w *wire) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if w.Type == "ok" && w.Name != "" {
-		c.name = w.Name
+	if w.Type == "ok" && w.Name != "" { // nick, login or register
+		c.name, c.chosen = w.Name, w.Name
 	}
 	if w.Type == "ok" && w.Room != "" {
 		c.room = w.Room
 	}
 }
 
-// release ends catch-up: it delivers the missed lines, then the ones held
-// back meanwhile, each once, in order, and returns how many it delivered.
-// The caller holds c.mu.
-func (cn *conn) release(missed []Message) int {
+// release ends catch-up: it delivers the missed lines of room, then those
+// of its lines held back meanwhile (the connection was in the lobby for a
+// while: lines said there are not ours), each once, in order, and returns
+// how many it delivered. The caller holds c.mu.
+func (cn *conn) release(room string, missed []Message) int {
 	c := cn.c
 	cn.mu.Lock()
 	held := cn.held
 	cn.held, cn.resyncing = nil, false
 	cn.mu.Unlock()
 	n := 0
+	key := fold(room)
 	for _, m := range append(missed, held...) {
-		if m.ID > c.lastSeen {
-			c.lastSeen = m.ID
+		if fold(m.Room) == key && m.ID > c.seen[key] {
+			c.seen[key] = m.ID
 			c.q.push(m)
 			n++
 		}
 	}
 	return n
+}
+
+// hasPending reports whether a request waits for its reply.
+func (cn *conn) hasPending() bool {
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	return len(cn.pending) > 0
 }

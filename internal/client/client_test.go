@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -241,5 +242,50 @@ func TestReconnectAfterLogin(t *testing.T) {
 	next[client.Reconnected](t, a, nil)
 	if a.Name() != "ann" {
 		t.Errorf("after reconnecting: name %q, want ann", a.Name())
+	}
+}
+
+// TestDialRefusedBeforeWelcome: a server that closes the connection before
+// its welcome makes Dial fail, Reconnect or not, and leaves nothing running.
+func TestDialRefusedBeforeWelcome(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // the refusing server: ends when ln is closed
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, err = client.Dial(ctx(t), client.Config{Addr: ln.Addr().String(), Reconnect: true})
+	if err == nil {
+		t.Fatal("Dial succeeded")
+	}
+}
+
+// TestReconnectNameTaken: if the client's name was taken while it was away,
+// it comes back under its default name and says so, instead of trying
+// forever.
+func TestReconnectNameTaken(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := serve(t, func(c *server.Config) { c.DB = db })
+	addr := s.TCPAddr()
+	a := dial(t, client.Config{Addr: addr, Name: "ann", Reconnect: true, DialTimeout: time.Second})
+	s.Shutdown(context.Background())
+	next[client.Disconnected](t, a, nil)
+	serve(t, func(c *server.Config) { c.DB = db; c.Listen = addr })
+	dial(t, client.Config{Addr: addr, Name: "ANN"}) // takes the name first
+	e := next[client.ServerError](t, a, nil)
+	if e.Code != "name_taken" {
+		t.Errorf("server error %+v, want name_taken", e)
+	}
+	next[client.Reconnected](t, a, nil)
+	if a.Name() == "ann" || a.Name() == "" {
+		t.Errorf("after reconnecting: name %q, want the default name", a.Name())
 	}
 }

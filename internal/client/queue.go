@@ -28,13 +28,23 @@ func (q *eventQueue) push(ev Event) {
 	q.cond.Broadcast()
 }
 
-// wait holds the caller while the queue is long, until the queue stops.
-func (q *eventQueue) wait() {
+// long reports whether the consumer is far behind.
+func (q *eventQueue) long() bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.items) > maxQueued && !q.stop {
-		q.cond.Wait()
+	return len(q.items) > maxQueued && !q.stop
+}
+
+// waitOnce waits for the queue to change, if it is still long; it reports
+// whether it waited.
+func (q *eventQueue) waitOnce() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.items) <= maxQueued || q.stop {
+		return false
 	}
+	q.cond.Wait()
+	return true
 }
 
 // pop returns the oldest event, waiting for one; false once the queue is
