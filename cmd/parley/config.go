@@ -82,6 +82,7 @@ func newFlagSet(cfg *server.Config, logFormat, operators, configPath *string, st
 	fs.StringVar(configPath, "config", "", "TOML `file` whose keys are the flag names")
 	fs.StringVar(logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(operators, "operators", "", "operator account `names`, comma-separated")
+	fs.StringVar(&cfg.Pprof, "pprof", cfg.Pprof, "HTTP `address` of the Go profiler (/debug/pprof/); off when empty. Keep it private")
 	return fs
 }
 

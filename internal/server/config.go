@@ -48,6 +48,10 @@ type Config struct {
 	// per-address cap.
 	MaxConns      int
 	MaxConnsPerIP int
+	// Pprof is the address of a separate HTTP listener serving the Go
+	// profiler at /debug/pprof/; off while empty (--pprof). It exposes
+	// internals: bind it to loopback or a private network.
+	Pprof string
 	// Operators are operator account names (--operators); used from the
 	// hardening step on.
 	Operators []string

@@ -235,3 +235,27 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestPprof: --pprof serves the profiler on its own address, and is named
+// in the listening record.
+func TestPprof(t *testing.T) {
+	var buf bytes.Buffer
+	cfg := testConfig(t)
+	cfg.Pprof = "127.0.0.1:0"
+	cfg.Log = slog.New(slog.NewTextHandler(&lockedWriter{w: &buf}, nil))
+	s, err := Start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	m := regexp.MustCompile(`msg=listening .* pprof=(\S+)`).FindStringSubmatch(buf.String())
+	if m == nil {
+		t.Fatalf("no pprof address in %q", buf.String())
+	}
+	if body := get(t, "http://"+m[1]+"/debug/pprof/"); !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ = %.200q", body)
+	}
+	if body := get(t, "http://"+s.HTTPAddr()+"/debug/pprof/"); strings.Contains(body, "goroutine") {
+		t.Error("the profiler is on the public HTTP address too")
+	}
+}

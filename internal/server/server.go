@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -35,6 +36,8 @@ type Server struct {
 	http  *http.Server
 
 	tcpLn, tlsLn, httpLn net.Listener
+	pprofLn              net.Listener
+	pprof                *http.Server
 	errc                 chan error // the serving goroutines' results
 	running              int        // how many goroutines send on errc
 	failed               chan error // cap 1: the first serving goroutine that failed
@@ -121,6 +124,9 @@ func Start(cfg Config) (*Server, error) {
 	if s.tlsLn != nil {
 		attrs = append(attrs, "tls", s.tlsLn.Addr().String())
 	}
+	if s.pprofLn != nil {
+		attrs = append(attrs, "pprof", s.pprofLn.Addr().String())
+	}
 	s.log.Info("listening", attrs...)
 	return s, nil
 }
@@ -146,6 +152,11 @@ func (s *Server) listen() error {
 			return fmt.Errorf("http listen: %w", err)
 		}
 	}
+	if s.cfg.Pprof != "" {
+		if s.pprofLn, err = net.Listen("tcp", s.cfg.Pprof); err != nil {
+			return fmt.Errorf("pprof listen: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -163,6 +174,9 @@ func (s *Server) report(err error) {
 
 func (s *Server) serve() {
 	s.running = 1
+	if s.pprofLn != nil {
+		s.servePprof()
+	}
 	go func() { s.report(s.tcp.Serve(s.tcpLn)) }()
 	if s.tlsLn != nil {
 		s.running++
@@ -184,6 +198,25 @@ func (s *Server) serve() {
 			s.report(err)
 		}()
 	}
+}
+
+// servePprof serves the Go profiler on its own listener.
+func (s *Server) servePprof() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	s.pprof = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.running++
+	go func() {
+		err := s.pprof.Serve(s.pprofLn)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.report(err)
+	}()
 }
 
 func (s *Server) routes() http.Handler {
@@ -218,7 +251,7 @@ func addrOf(ln net.Listener) string {
 func (s *Server) Hub() *chat.Hub { return s.hub }
 
 func (s *Server) closeListeners() {
-	for _, ln := range []net.Listener{s.tcpLn, s.tlsLn, s.httpLn} {
+	for _, ln := range []net.Listener{s.tcpLn, s.tlsLn, s.httpLn, s.pprofLn} {
 		if ln != nil {
 			ln.Close()
 		}
@@ -246,6 +279,9 @@ func (s *Server) shutdown(ctx context.Context) error {
 	// new WebSockets itself.)
 	if err := s.hub.Shutdown(hctx); err != nil {
 		s.log.Warn("shutdown: not every session flushed in time", "err", err)
+	}
+	if s.pprof != nil {
+		s.pprof.Close() // a profile being taken is cut short
 	}
 	if s.http != nil {
 		// Plain HTTP requests get a second to finish, then are cut;
