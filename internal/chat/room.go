@@ -116,12 +116,20 @@ func (h *Hub) join(s *Session, name string, ref []byte) {
 }
 
 // leave takes s out of its room for good, telling the others it went
-// offline.
+// offline (but not while the server shuts down: everyone goes then, and
+// each is told so). Leaving twice is leaving once.
 func (h *Hub) leave(s *Session) {
+	h.mu.RLock()
+	closing := h.closing
+	h.mu.RUnlock()
 	h.roomsMu.Lock()
 	defer h.roomsMu.Unlock()
 	if r := s.room.Load(); r != nil {
-		h.removeLocked(s, r, Offline)
+		p := Offline
+		if closing {
+			p = 0
+		}
+		h.removeLocked(s, r, p)
 	}
 }
 
@@ -131,7 +139,9 @@ func (h *Hub) removeLocked(s *Session, r *room, p PresenceKind) {
 	r.mu.Lock()
 	if i := slices.Index(r.members, s); i >= 0 {
 		r.members = slices.Delete(r.members, i, i+1)
-		r.broadcastLocked(h.presence(s, p, r, ""), nil)
+		if p != 0 { // 0: leave without a word
+			r.broadcastLocked(h.presence(s, p, r, ""), nil)
+		}
 	}
 	empty := len(r.members) == 0
 	r.mu.Unlock()

@@ -112,8 +112,14 @@ func (s *Session) stalled() bool {
 
 // finish queues last (if not nil) as the session's final event, past the
 // queue limit, and accepts nothing after it. The writer writes everything
-// queued, then ends.
+// queued, then ends. A session given its last words first leaves the names
+// (who, private messages) and its room (offline), so that once the client
+// has read them it is gone for everyone. The caller holds no lock.
 func (s *Session) finish(last *Event) {
+	if last != nil {
+		s.hub.removeSession(s)
+		s.hub.leave(s)
+	}
 	s.qmu.Lock()
 	if !s.closed {
 		if last != nil {
