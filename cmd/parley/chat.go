@@ -97,16 +97,7 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(
 	in, release := interruptible(stdin)
 	defer release()
 	err = plainchat.Run(ctx, conn, in, stdout, plainchat.Options{Name: *name, Room: *room})
-	switch {
-	case err == nil:
-		return 0
-	case errors.Is(err, context.Canceled):
-		if s := signalled.status(); s != 0 {
-			return s
-		}
-	}
-	fmt.Fprintf(stderr, "parley chat: %v\n", err)
-	return 1
+	return exitStatus(err, signalled, stderr)
 }
 
 // fullScreen runs the full-screen client (internal/tui) until the user
@@ -121,7 +112,12 @@ func fullScreen(ctx context.Context, signalled *signals, addr, name, room string
 		}
 		cfg.TLS = &tls.Config{ServerName: host}
 	}
-	err := tui.Run(ctx, cfg, stdin, stdout)
+	return exitStatus(tui.Run(ctx, cfg, stdin, stdout), signalled, stderr)
+}
+
+// exitStatus is a chat's exit status: 0 when the user quit, 128+signal when
+// a signal ended it, and 1, with the error, when the connection failed.
+func exitStatus(err error, signalled *signals, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
