@@ -1,0 +1,197 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"time"
+)
+
+// Result is what a run measured.
+type Result struct {
+	Workload string  `json:"workload"`
+	Room     string  `json:"room"`
+	Clients  int     `json:"clients"`  // the clients that read
+	Senders  int     `json:"senders"`  // how many of them sent
+	Rate     float64 `json:"rate"`     // lines/s asked for, all senders together; 0 flat out
+	Inflight int     `json:"inflight"` // lines in flight per sender with Rate 0
+	Size     int     `json:"size"`     // bytes of text per line
+	Warmup   float64 `json:"warmup_s"`
+	Duration float64 `json:"duration_s"` // the measured window
+
+	// Sent is the lines sent within the window, Expected the deliveries
+	// they make (Sent × Clients: every client gets every line, its own
+	// included).
+	Sent     int64 `json:"sent"`
+	Expected int64 `json:"expected"`
+	// Deliveries is the lines of the window the clients read, duplicates
+	// included; Lost is Expected minus those seen once.
+	Deliveries      int64   `json:"deliveries"`
+	SentPerSec      float64 `json:"sent_per_s"`
+	DeliveredPerSec float64 `json:"delivered_per_s"`
+	Latency         Latency `json:"latency_ms"`
+	Lost            int64   `json:"lost"`
+	Duplicated      int64   `json:"duplicated"`
+	// Dropped is the reading clients whose connection ended before the
+	// run did (the server cut them off, or it failed); DropError says why
+	// for the first of them.
+	Dropped   int    `json:"dropped"`
+	DropError string `json:"drop_error,omitempty"`
+
+	Slow    *SlowResult   `json:"slow,omitempty"`    // workload slow only
+	Metrics *MetricsCheck `json:"metrics,omitempty"` // with /metrics only
+}
+
+// SlowResult is what became of the clients that never read.
+type SlowResult struct {
+	Clients int `json:"clients"`
+	// Disconnected is how many of them the server cut off: the room heard
+	// them go offline.
+	Disconnected int `json:"disconnected"`
+}
+
+// Run runs a workload and reports what it measured. It ends by itself
+// after the warm-up and the window, or early with ctx's error; either way
+// every connection and goroutine it started is gone when it returns.
+func Run(ctx context.Context, o Options) (Result, error) {
+	o, err := o.withDefaults()
+	if err != nil {
+		return Result{}, err
+	}
+	if o.Self {
+		if o.StartSelf == nil {
+			return Result{}, errors.New("bench: Self needs StartSelf")
+		}
+		addr, murl, stop, err := o.StartSelf(o.SelfQueue)
+		if err != nil {
+			return Result{}, fmt.Errorf("self-hosted server: %w", err)
+		}
+		defer stop()
+		o.Addr, o.MetricsURL = addr, murl
+	}
+	ta, err := net.ResolveTCPAddr("tcp", o.Addr)
+	if err != nil {
+		return Result{}, err
+	}
+	r := newRun(o, ta.String())
+	r.spread = ta.IP.To4() != nil && ta.IP.IsLoopback()
+	if o.MetricsURL != "" {
+		r.metrics = newScraper(o.MetricsURL)
+	}
+	defer r.teardown()
+	return r.execute(ctx)
+}
+
+// stuckBytes bounds the bytes a server's kernel accepts for a connection
+// that does not read: Linux's default limit of a socket's send buffer
+// (net.ipv4.tcp_wmem), plus a little for the reader's tiny receive buffer.
+// wireOverhead is what a line gains on the way: "[ADDR]NAME:" and LF.
+const (
+	stuckBytes   = 4<<20 + 64<<10
+	wireOverhead = 2*len("[127.0.0.255:65535]") + 2
+)
+
+func (r *run) execute(ctx context.Context) (Result, error) {
+	var before, after counters
+	var err error
+	if r.metrics != nil {
+		if before, err = r.metrics.read(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := r.connectAll(ctx); err != nil {
+		return Result{}, err
+	}
+	stopProgress := r.startProgress()
+	edges, err := r.measure(ctx)
+	if err == nil {
+		r.sending.Wait()
+		r.drain(ctx)
+		err = ctx.Err()
+	}
+	stopProgress()
+	if err != nil {
+		return Result{}, err
+	}
+	gone := r.stuckGone(ctx)
+	if r.metrics != nil {
+		if after, err = r.metrics.read(ctx); err != nil {
+			return Result{}, err
+		}
+	}
+	r.teardown()
+	return r.result(edges, gone, after.slowConsumers-before.slowConsumers), nil
+}
+
+// connectAll connects the readers, then the clients that never read (so
+// that the room's joins do not fill their buffers).
+func (r *run) connectAll(ctx context.Context) error {
+	start := time.Now()
+	r.progressf("connecting %d clients to %s, room %s", len(r.clients)+len(r.stuck), r.addr, r.room)
+	if err := r.connect(ctx, r.clients); err != nil {
+		return err
+	}
+	if err := r.connect(ctx, r.stuck); err != nil {
+		return err
+	}
+	r.progressf("%d clients in %s after %.2fs", len(r.clients)+len(r.stuck), r.room, time.Since(start).Seconds())
+	return nil
+}
+
+// result puts the counts together; every goroutine of the run has ended.
+func (r *run) result(edges [2]snapshot, stuckGone int, slowConsumers int64) Result {
+	o := r.o
+	res := Result{
+		Workload: o.Workload, Room: r.room,
+		Clients: o.Clients, Senders: o.Senders, Rate: o.Rate, Inflight: o.Inflight, Size: o.Size,
+		Warmup: o.Warmup.Seconds(), Duration: o.Duration.Seconds(),
+		Sent:       r.sentInWindow(),
+		Deliveries: r.sum(func(c *client) int64 { return c.measured.Load() }),
+		Duplicated: r.sum(func(c *client) int64 { return c.dup }),
+		Latency:    r.lat.summary(),
+		Dropped:    r.dropped,
+	}
+	res.Expected = res.Sent * int64(o.Clients)
+	res.Lost = res.Expected - (res.Deliveries - res.Duplicated)
+	if o.Duration > 0 {
+		res.SentPerSec = float64(res.Sent) / o.Duration.Seconds()
+		res.DeliveredPerSec = float64(res.Deliveries) / o.Duration.Seconds()
+	}
+	if r.dropErr != nil {
+		res.DropError = r.dropErr.Error()
+	}
+	if o.Workload == Slow {
+		res.Slow = &SlowResult{Clients: len(r.stuck), Disconnected: stuckGone}
+	}
+	if r.metrics != nil {
+		res.Metrics = r.metricsCheck(res, edges, slowConsumers)
+	}
+	return res
+}
+
+// metricsCheck compares the server's count with the clients' over the
+// window. Lines in flight at an edge make them differ: at most the lines
+// sent within the longest latency (and at least the limit in flight), each
+// to every client. Add what was written to the clients that never read,
+// which they cannot count: at most what the server's kernel takes for a
+// connection that does not read (stuckBytes) in lines; and the presence
+// line to everyone of each of them that was cut off.
+func (r *run) metricsCheck(res Result, edges [2]snapshot, slowConsumers int64) *MetricsCheck {
+	m := &MetricsCheck{
+		URL:           r.metrics.url,
+		EventsOut:     edges[1].eventsOut - edges[0].eventsOut,
+		ClientsRead:   edges[1].lines - edges[0].lines,
+		SlowConsumers: slowConsumers,
+	}
+	m.Diff = m.EventsOut - m.ClientsRead
+	inFlight := int64(math.Ceil(res.SentPerSec*res.Latency.Max/1000)) + int64(r.o.Senders)
+	if r.o.Rate == 0 {
+		inFlight = max(inFlight, int64(r.o.Senders*r.o.Inflight))
+	}
+	perStuck := int64(stuckBytes/(r.o.Size+wireOverhead)) + int64(r.o.Clients)
+	m.Tolerance = inFlight*int64(r.o.Clients) + int64(len(r.stuck))*perStuck
+	m.OK = max(m.Diff, -m.Diff) <= m.Tolerance
+	return m
+}

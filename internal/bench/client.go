@@ -1,0 +1,202 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// client is one connection. Its reader goroutine (readLoop) reads and
+// parses every line; a sender's writer goroutine (sender.run) writes to the
+// same connection.
+type client struct {
+	// Static once the handshake is done.
+	id    int // 0…Clients-1; the senders are 0…Senders-1
+	conn  net.Conn
+	rd    *bufio.Reader
+	stuck bool   // never reads after the handshake
+	name  string // the server's name for it
+	// credit carries the sender's own lines coming back to it, when it
+	// sends with a limit in flight; nil otherwise.
+	credit chan struct{}
+
+	// Read by others while the run goes on.
+	lines    atomic.Int64 // lines read since the handshake, of every kind
+	measured atomic.Int64 // bench lines of the window read, duplicates included
+	ended    atomic.Bool  // the reader has stopped
+	gone     atomic.Bool  // stuck: the room heard it go offline
+
+	// Owned by the reader; read by Run once the reader has ended.
+	win    window // copied from the run at the first bench line
+	hasWin bool
+	next   []int64         // per sender: the next sequence number expected
+	dup    int64           // bench lines of the window seen before
+	err    error           // why the reader stopped
+	lat    [latBatch]int64 // latencies (µs) not yet added to the run's
+	nlat   int
+}
+
+// window is the measured window, in nanoseconds since the run began.
+type window struct{ start, end int64 }
+
+func (w window) holds(t int64) bool { return t >= w.start && t < w.end }
+
+// handshakeTimeout bounds connecting and joining the room.
+const handshakeTimeout = 30 * time.Second
+
+// dial connects client c, spreading the source addresses over 127.0.0.x
+// when the server is on loopback, so that tens of thousands of connections
+// do not run out of ports.
+func (r *run) dial(ctx context.Context, c *client) error {
+	d := net.Dialer{Timeout: handshakeTimeout}
+	if r.spread && !r.noSpread.Load() {
+		d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+c.id%250))}
+		nc, err := d.DialContext(ctx, "tcp", r.addr)
+		if err == nil {
+			c.conn = nc
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		d.LocalAddr = nil
+		if nc, err2 := d.DialContext(ctx, "tcp", r.addr); err2 == nil {
+			// This system will not bind or route 127.0.0.x: use the
+			// default source address from now on.
+			r.noSpread.Store(true)
+			c.conn = nc
+			return nil
+		}
+		return err
+	}
+	nc, err := d.DialContext(ctx, "tcp", r.addr)
+	if err != nil {
+		return err
+	}
+	c.conn = nc
+	return nil
+}
+
+// handshake waits for c's own online line, joins room and waits for the
+// answer. Any line before that is skipped: the greeting, the lobby's
+// history, others' presence.
+func (c *client) handshake(room string) error {
+	c.name = c.conn.LocalAddr().String() // the server's name for a new client
+	if err := c.readUntil(func(line []byte) bool {
+		if n := welcomeName(line); n != "" {
+			c.name = n // e.g. guest-3 under --hide-addrs
+		}
+		return isPresence(line, c.name, onlineWords)
+	}); err != nil {
+		return fmt.Errorf("waiting for the online line: %w", err)
+	}
+	if _, err := c.conn.Write([]byte("/join " + room + "\n")); err != nil {
+		return err
+	}
+	if err := c.readUntil(func(line []byte) bool { return isJoined(line, room) }); err != nil {
+		return fmt.Errorf("joining %s: %w", room, err)
+	}
+	return nil
+}
+
+// readUntil reads lines until done says yes. An error line from the server
+// ("error: too many connections") ends it with that line.
+func (c *client) readUntil(done func(line []byte) bool) error {
+	var last string
+	for {
+		line, err := c.readLine()
+		if err != nil {
+			if last != "" {
+				return fmt.Errorf("%w (the last line: %q)", err, last)
+			}
+			return err
+		}
+		line = trimEOL(line)
+		if done(line) {
+			return nil
+		}
+		if bytes.HasPrefix(line, []byte("error: ")) {
+			return fmt.Errorf("the server said %q", line)
+		}
+		last = string(line)
+	}
+}
+
+// readLine reads one line; a line longer than the buffer is cut short, and
+// the rest of it skipped.
+func (c *client) readLine() ([]byte, error) {
+	line, err := c.rd.ReadSlice('\n')
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	for err == bufio.ErrBufferFull {
+		_, err = c.rd.ReadSlice('\n')
+	}
+	return nil, err
+}
+
+// readLoop reads every line until the connection ends.
+func (c *client) readLoop(r *run) {
+	defer c.ended.Store(true)
+	defer c.flushLatencies(r)
+	for {
+		line, err := c.readLine()
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.lines.Add(1)
+		s, seq, sent, ok := parseLine(line)
+		switch {
+		case ok && s < len(c.next):
+			if !c.bench(r, s, seq, sent) {
+				return
+			}
+		case !ok && len(r.stuck) > 0:
+			r.sawPresence(trimEOL(line))
+		}
+	}
+}
+
+// bench takes one bench line from sender s; false means the run is ending.
+func (c *client) bench(r *run, s int, seq, sent int64) bool {
+	if !c.hasWin {
+		select { // the run has started: someone sent this line
+		case <-r.started:
+			c.win, c.hasWin = r.win, true
+		case <-r.quit:
+			return false
+		}
+	}
+	if s == c.id && c.credit != nil {
+		select {
+		case c.credit <- struct{}{}:
+		default:
+		}
+	}
+	in := c.win.holds(sent)
+	switch {
+	case seq >= c.next[s]:
+		c.next[s] = seq + 1
+	case in:
+		c.dup++
+	}
+	if !in {
+		return true
+	}
+	c.measured.Add(1)
+	c.lat[c.nlat] = (int64(time.Since(r.base)) - sent) / int64(time.Microsecond)
+	if c.nlat++; c.nlat == len(c.lat) {
+		c.flushLatencies(r)
+	}
+	return true
+}
+
+func (c *client) flushLatencies(r *run) {
+	r.lat.add(c.id, c.lat[:c.nlat])
+	c.nlat = 0
+}

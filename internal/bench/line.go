@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// A bench line's text is "b S SEQ T x" and more x up to the size: S the
+// sender's index, SEQ its sequence number, T the send time in nanoseconds
+// since the run began. The server sends it back as "[ADDR]NAME:b S SEQ T …"
+// (or "NAME:b …" under --hide-addrs); neither an address nor a name holds
+// a space, so the first ":b " starts the text.
+var benchMark = []byte(":b ")
+
+// appendLine appends one bench line, LF included, to dst.
+func appendLine(dst []byte, sender int, seq, sent int64, size int) []byte {
+	start := len(dst)
+	dst = append(dst, 'b', ' ')
+	dst = strconv.AppendInt(dst, int64(sender), 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, seq, 10)
+	dst = append(dst, ' ')
+	dst = strconv.AppendInt(dst, sent, 10)
+	dst = append(dst, ' ', 'x') // text never ends in a space, which a server may trim
+	for len(dst)-start < size {
+		dst = append(dst, 'x')
+	}
+	return append(dst, '\n')
+}
+
+// parseLine finds a bench line's numbers in a line as the server sends it.
+// It does not allocate.
+func parseLine(line []byte) (sender int, seq, sent int64, ok bool) {
+	i := bytes.Index(line, benchMark)
+	if i < 0 {
+		return 0, 0, 0, false
+	}
+	p := line[i+len(benchMark):]
+	s, p, ok1 := parseNum(p)
+	seq, p, ok2 := parseNum(p)
+	sent, _, ok3 := parseNum(p)
+	if !ok1 || !ok2 || !ok3 || s > 1<<30 {
+		return 0, 0, 0, false
+	}
+	return int(s), seq, sent, true
+}
+
+// parseNum reads a decimal number ending in a space, and returns it and
+// what follows the space.
+func parseNum(p []byte) (n int64, rest []byte, ok bool) {
+	i := 0
+	for ; i < len(p) && i < 18; i++ { // 18 digits cannot overflow
+		c := p[i]
+		if c == ' ' {
+			break
+		}
+		if c < '0' || c > '9' {
+			return 0, nil, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if i == 0 || i == len(p) || p[i] != ' ' {
+		return 0, nil, false
+	}
+	return n, p[i+1:], true
+}
+
+// trimEOL removes a line's LF and a CR before it.
+func trimEOL(line []byte) []byte {
+	line = bytes.TrimSuffix(line, []byte{'\n'})
+	return bytes.TrimSuffix(line, []byte{'\r'})
+}
+
+// welcomeName returns the name in the greeting ("*** welcome NAME, you are
+// in [lobby]…", zh "*** 欢迎 NAME，你在 […"), or "".
+func welcomeName(line []byte) string {
+	for _, w := range [...]struct{ pre, post string }{
+		{"*** welcome ", ", you are in ["},
+		{"*** 欢迎 ", "，你在 ["},
+	} {
+		if rest, ok := bytes.CutPrefix(line, []byte(w.pre)); ok {
+			if i := bytes.Index(rest, []byte(w.post)); i > 0 {
+				return string(rest[:i])
+			}
+		}
+	}
+	return ""
+}
+
+// The presence words (en, zh) of the lines Run looks for.
+var (
+	onlineWords  = []string{":online", ":已上线"}
+	offlineWords = []string{":offline", ":下线"}
+)
+
+// isPresence reports whether line is a presence line of name with one of
+// words: "[ADDR]NAME:online" or, under --hide-addrs, "NAME:online".
+func isPresence(line []byte, name string, words []string) bool {
+	for _, word := range words {
+		rest, ok := bytes.CutSuffix(line, []byte(word))
+		if !ok {
+			continue
+		}
+		if rest, ok = bytes.CutSuffix(rest, []byte(name)); ok && (len(rest) == 0 || rest[len(rest)-1] == ']') {
+			return true
+		}
+	}
+	return false
+}
+
+// isJoined reports whether line answers our /join: "joined [ROOM]" (zh
+// "已加入 [ROOM]").
+func isJoined(line []byte, room string) bool {
+	rest, ok := bytes.CutSuffix(line, []byte("["+room+"]"))
+	return ok && len(rest) > 0 && rest[0] != '[' && rest[len(rest)-1] == ' '
+}
