@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"parley/internal/server"
@@ -79,7 +78,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	o.StartSelf = selfServer
+	o.StartSelf = server.SelfHosted
 	res, err := bench.Run(ctx, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "parley bench: %v\n", err)
@@ -121,22 +120,4 @@ func benchFlags(workload string, o *bench.Options, asJSON *bool, stderr io.Write
 		fs.IntVar(&o.Stuck, "stuck", 1, "clients in the room that never read")
 	}
 	return fs
-}
-
-// selfServer starts a server for `bench --self` on loopback: everything in
-// memory, no flood control, no idle kick, no caps, no logs.
-func selfServer(queue int) (addr, metricsURL string, stop func(), err error) {
-	cfg := server.DefaultConfig()
-	cfg.Listen, cfg.HTTP, cfg.DB = "127.0.0.1:0", "127.0.0.1:0", ":memory:"
-	cfg.Rate, cfg.IdleTimeout = 0, 0
-	cfg.MaxConns, cfg.MaxConnsPerIP = 0, 0
-	if queue > 0 {
-		cfg.Queue = queue
-	}
-	cfg.Log = slog.New(slog.DiscardHandler)
-	srv, err := server.Start(cfg)
-	if err != nil {
-		return "", "", nil, err
-	}
-	return srv.TCPAddr(), "http://" + srv.HTTPAddr() + "/metrics", func() { srv.Shutdown(context.Background()) }, nil
 }

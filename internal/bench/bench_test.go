@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"parley/internal/server"
 	"strings"
 	"testing"
@@ -23,7 +22,7 @@ func TestMain(m *testing.M) {
 func TestFanoutSelf(t *testing.T) {
 	var progress bytes.Buffer
 	res, err := Run(t.Context(), Options{
-		Self: true, StartSelf: selfServer,
+		Self: true, StartSelf: server.SelfHosted,
 		Clients:  20,
 		Senders:  2,
 		Duration: time.Second,
@@ -100,7 +99,7 @@ func checkLatency(t *testing.T, l Latency, deliveries int64) {
 func TestSlowSelf(t *testing.T) {
 	res, err := Run(t.Context(), Options{
 		Workload: Slow,
-		Self:     true, StartSelf: selfServer,
+		Self:     true, StartSelf: server.SelfHosted,
 		SelfQueue: 32,
 		Clients:   10,
 		Senders:   2,
@@ -133,7 +132,7 @@ func TestRunEndsWithContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := Run(ctx, Options{Self: true, StartSelf: selfServer, Clients: 5, Senders: 1, Duration: time.Minute})
+	_, err := Run(ctx, Options{Self: true, StartSelf: server.SelfHosted, Clients: 5, Senders: 1, Duration: time.Minute})
 	if err == nil {
 		t.Fatal("a cancelled run succeeded")
 	}
@@ -153,22 +152,4 @@ func TestRunRefusesBadOptions(t *testing.T) {
 			t.Errorf("Run(%+v) succeeded", o)
 		}
 	}
-}
-
-// selfServer starts a server for the tests on loopback: everything in
-// memory, no flood control, no idle kick, no caps, no logs.
-func selfServer(queue int) (addr, metricsURL string, stop func(), err error) {
-	cfg := server.DefaultConfig()
-	cfg.Listen, cfg.HTTP, cfg.DB = "127.0.0.1:0", "127.0.0.1:0", ":memory:"
-	cfg.Rate, cfg.IdleTimeout = 0, 0
-	cfg.MaxConns, cfg.MaxConnsPerIP = 0, 0
-	if queue > 0 {
-		cfg.Queue = queue
-	}
-	cfg.Log = slog.New(slog.DiscardHandler)
-	srv, err := server.Start(cfg)
-	if err != nil {
-		return "", "", nil, err
-	}
-	return srv.TCPAddr(), "http://" + srv.HTTPAddr() + "/metrics", func() { srv.Shutdown(context.Background()) }, nil
 }
