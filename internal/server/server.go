@@ -189,15 +189,21 @@ func (s *Server) serve() {
 			IdleTimeout:       time.Minute, // keep-alive scrapes of /metrics
 			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		}
-		s.running++
-		go func() {
-			err := s.http.Serve(s.httpLn)
-			if errors.Is(err, http.ErrServerClosed) {
-				err = nil
-			}
-			s.report(err)
-		}()
+		s.goServe(s.http, s.httpLn)
 	}
+}
+
+// goServe serves hs on ln in a goroutine whose result Shutdown collects;
+// being shut down is not an error.
+func (s *Server) goServe(hs *http.Server, ln net.Listener) {
+	s.running++
+	go func() {
+		err := hs.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.report(err)
+	}()
 }
 
 // servePprof serves the Go profiler on its own listener.
@@ -209,14 +215,7 @@ func (s *Server) servePprof() {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	s.pprof = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	s.running++
-	go func() {
-		err := s.pprof.Serve(s.pprofLn)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.report(err)
-	}()
+	s.goServe(s.pprof, s.pprofLn)
 }
 
 func (s *Server) routes() http.Handler {
