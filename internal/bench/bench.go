@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"time"
 )
@@ -87,16 +86,18 @@ func Run(ctx context.Context, o Options) (Result, error) {
 // stuckBytes bounds the bytes a server's kernel accepts for a connection
 // that does not read: Linux's default limit of a socket's send buffer
 // (net.ipv4.tcp_wmem), plus a little for the reader's tiny receive buffer.
-// wireOverhead is what a line gains on the way: "[ADDR]NAME:" and LF.
+// presenceBytes bounds a presence line ("[ADDR]NAME:left", twice the
+// longest address), sent to a client that never reads once for each client
+// that comes or goes.
 const (
-	stuckBytes   = 4<<20 + 64<<10
-	wireOverhead = 2*len("[127.0.0.255:65535]") + 2
+	stuckBytes    = 4<<20 + 64<<10
+	presenceBytes = 2*len("[127.0.0.255:65535]") + len(":offline\n")
 )
 
 func (r *run) execute(ctx context.Context) (Result, error) {
-	var before, after counters
-	var err error
+	var before counters
 	if r.metrics != nil {
+		var err error
 		if before, err = r.metrics.read(ctx); err != nil {
 			return Result{}, err
 		}
@@ -116,13 +117,16 @@ func (r *run) execute(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	gone := r.stuckGone(ctx)
+	var check *MetricsCheck
 	if r.metrics != nil {
-		if after, err = r.metrics.read(ctx); err != nil {
+		if check, err = r.metricsCheck(ctx, before, edges); err != nil {
 			return Result{}, err
 		}
 	}
 	r.teardown()
-	return r.result(edges, gone, after.slowConsumers-before.slowConsumers), nil
+	res := r.result(gone)
+	res.Metrics = check
+	return res, nil
 }
 
 // connectAll connects the readers, then the clients that never read (so
@@ -140,8 +144,9 @@ func (r *run) connectAll(ctx context.Context) error {
 	return nil
 }
 
-// result puts the counts together; every goroutine of the run has ended.
-func (r *run) result(edges [2]snapshot, stuckGone int, slowConsumers int64) Result {
+// result puts the clients' counts together; every goroutine of the run has
+// ended.
+func (r *run) result(stuckGone int) Result {
 	o := r.o
 	res := Result{
 		Workload: o.Workload, Room: r.room,
@@ -165,33 +170,43 @@ func (r *run) result(edges [2]snapshot, stuckGone int, slowConsumers int64) Resu
 	if o.Workload == Slow {
 		res.Slow = &SlowResult{Clients: len(r.stuck), Disconnected: stuckGone}
 	}
-	if r.metrics != nil {
-		res.Metrics = r.metricsCheck(res, edges, slowConsumers)
-	}
 	return res
 }
 
-// metricsCheck compares the server's count with the clients' over the
-// window. Lines in flight at an edge make them differ: at most the lines
-// sent within the longest latency (and at least the limit in flight), each
-// to every client. Add what was written to the clients that never read,
-// which they cannot count: at most what the server's kernel takes for a
-// connection that does not read (stuckBytes) in lines; and the presence
-// line to everyone of each of them that was cut off.
-func (r *run) metricsCheck(res Result, edges [2]snapshot, slowConsumers int64) *MetricsCheck {
-	m := &MetricsCheck{
-		URL:           r.metrics.url,
-		EventsOut:     edges[1].eventsOut - edges[0].eventsOut,
-		ClientsRead:   edges[1].lines - edges[0].lines,
-		SlowConsumers: slowConsumers,
+// settle is how long the clients get, at the end, to read what the server
+// counted as written.
+const settle = 3 * time.Second
+
+// metricsCheck compares the server's count of bytes written over the run
+// with the bytes the clients read, once they have caught up (or settle has
+// passed). What went to the clients that never read, they cannot count:
+// at most what the server's kernel takes for a connection that does not
+// read (stuckBytes), and everyone's presence lines.
+func (r *run) metricsCheck(ctx context.Context, before counters, edges [2]int64) (*MetricsCheck, error) {
+	perStuck := int64(stuckBytes + (r.o.Clients+len(r.stuck))*presenceBytes)
+	m := &MetricsCheck{URL: r.metrics.url, Tolerance: int64(len(r.stuck)) * perStuck}
+	if d := r.o.Duration.Seconds(); d > 0 {
+		m.WindowEventsPerSec = float64(edges[1]-edges[0]) / d
 	}
-	m.Diff = m.EventsOut - m.ClientsRead
-	inFlight := int64(math.Ceil(res.SentPerSec*res.Latency.Max/1000)) + int64(r.o.Senders)
-	if r.o.Rate == 0 {
-		inFlight = max(inFlight, int64(r.o.Senders*r.o.Inflight))
+	deadline := time.Now().Add(settle)
+	for {
+		after, err := r.metrics.read(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m.BytesOut = after.bytesOut - before.bytesOut
+		m.SlowConsumers = after.slowConsumers - before.slowConsumers
+		m.ClientsRead = r.sum(func(c *client) int64 { return c.bytes.Load() })
+		for _, c := range r.stuck {
+			m.ClientsRead += c.bytes.Load()
+		}
+		m.Diff = m.BytesOut - m.ClientsRead
+		m.OK = 0 <= m.Diff && m.Diff <= m.Tolerance
+		if m.OK || time.Now().After(deadline) {
+			return m, nil
+		}
+		if err := sleepUntil(ctx, time.Now().Add(20*time.Millisecond)); err != nil {
+			return nil, err
+		}
 	}
-	perStuck := int64(stuckBytes/(r.o.Size+wireOverhead)) + int64(r.o.Clients)
-	m.Tolerance = inFlight*int64(r.o.Clients) + int64(len(r.stuck))*perStuck
-	m.OK = max(m.Diff, -m.Diff) <= m.Tolerance
-	return m
 }

@@ -25,7 +25,8 @@ type client struct {
 	credit chan struct{}
 
 	// Read by others while the run goes on.
-	lines    atomic.Int64 // lines read since the handshake, of every kind
+	lines    atomic.Int64 // lines read, of every kind
+	bytes    atomic.Int64 // the bytes of those lines
 	measured atomic.Int64 // bench lines of the window read, duplicates included
 	ended    atomic.Bool  // the reader has stopped
 	gone     atomic.Bool  // stuck: the room heard it go offline
@@ -130,13 +131,17 @@ func (c *client) readUntil(done func(line []byte) bool) error {
 // the rest of it skipped.
 func (c *client) readLine() ([]byte, error) {
 	line, err := c.rd.ReadSlice('\n')
-	if err != bufio.ErrBufferFull {
-		return line, err
-	}
+	c.bytes.Add(int64(len(line)))
 	for err == bufio.ErrBufferFull {
-		_, err = c.rd.ReadSlice('\n')
+		var rest []byte
+		rest, err = c.rd.ReadSlice('\n')
+		c.bytes.Add(int64(len(rest)))
+		line = nil
 	}
-	return nil, err
+	if err == nil {
+		c.lines.Add(1)
+	}
+	return line, err
 }
 
 // readLoop reads every line until the connection ends.
@@ -149,7 +154,6 @@ func (c *client) readLoop(r *run) {
 			c.err = err
 			return
 		}
-		c.lines.Add(1)
 		s, seq, sent, ok := parseLine(line)
 		switch {
 		case ok && s < len(c.next):

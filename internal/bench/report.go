@@ -94,8 +94,9 @@ func (res Result) WriteSummary(w io.Writer) error {
 		if !m.OK {
 			verdict = "MISMATCH"
 		}
-		row("/metrics", "%s events out, %s lines read by the clients: diff %s, tolerance %s (%s)",
-			group(float64(m.EventsOut)), group(float64(m.ClientsRead)), group(float64(m.Diff)), group(float64(m.Tolerance)), verdict)
+		row("/metrics", "%s bytes out, %s bytes read by the clients over the run: diff %s, tolerance %s (%s)",
+			group(float64(m.BytesOut)), group(float64(m.ClientsRead)), group(float64(m.Diff)), group(float64(m.Tolerance)), verdict)
+		row("", "%s events/s out in the window", group(m.WindowEventsPerSec))
 		row("", "%d slow-consumer disconnects", m.SlowConsumers)
 	}
 	_, err := io.WriteString(w, b.String())

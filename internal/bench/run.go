@@ -137,7 +137,7 @@ func (r *run) join(ctx context.Context, c *client, sem chan struct{}) error {
 
 // measure starts the senders and stops them when the window ends, taking
 // a snapshot of the counts at the window's edges.
-func (r *run) measure(ctx context.Context) (edges [2]snapshot, err error) {
+func (r *run) measure(ctx context.Context) (edges [2]int64, err error) {
 	r.t0 = time.Since(r.base)
 	r.win = window{start: int64(r.t0 + r.o.Warmup), end: int64(r.t0 + r.o.Warmup + r.o.Duration)}
 	close(r.started)
@@ -176,24 +176,14 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// snapshot is the counts at one moment: the server's first, then the
-// clients'.
-type snapshot struct {
-	eventsOut int64
-	lines     int64
-}
-
-func (r *run) snapshot(ctx context.Context) (snapshot, error) {
-	var s snapshot
-	if r.metrics != nil {
-		c, err := r.metrics.read(ctx)
-		if err != nil {
-			return s, err
-		}
-		s.eventsOut = c.eventsOut
+// snapshot is the server's count of events written, or 0 without
+// /metrics.
+func (r *run) snapshot(ctx context.Context) (int64, error) {
+	if r.metrics == nil {
+		return 0, nil
 	}
-	s.lines = r.sum(func(c *client) int64 { return c.lines.Load() })
-	return s, nil
+	c, err := r.metrics.read(ctx)
+	return c.eventsOut, err
 }
 
 // sum adds up f over the readers.

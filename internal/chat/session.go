@@ -223,11 +223,14 @@ func (s *Session) writeSegment(evs []*Event, codec Codec) error {
 	if err != nil {
 		return err
 	}
-	var n int
+	var n, written int
 	for _, ev := range evs {
-		n += len(ev.Bytes(codec))
+		if b := len(ev.Bytes(codec)); b > 0 {
+			n += b
+			written++ // an event with no form in this codec was not written
+		}
 	}
-	s.hub.Metrics.EventsOut.Add(int64(len(evs)))
+	s.hub.Metrics.EventsOut.Add(int64(written))
 	s.hub.Metrics.BytesOut.Add(int64(n))
 	return nil
 }
