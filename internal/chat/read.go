@@ -2,7 +2,6 @@ package chat
 
 import (
 	"errors"
-	"runtime"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -15,6 +14,7 @@ func (h *Hub) readLoop(s *Session, codec Codec) {
 	defer pace.stop()
 	idle := h.idleTimer(s)
 	defer idle.stop()
+	var behind waiter
 	first := true
 	for {
 		line, err := s.conn.ReadLine()
@@ -44,17 +44,8 @@ func (h *Hub) readLoop(s *Session, codec Codec) {
 			continue
 		}
 		cmd := codec.Parse(line)
-		if !h.do(s, cmd) {
+		if !h.do(s, cmd) || !s.catchUp(&behind) {
 			return
-		}
-		if cmd.Op == OpSay {
-			// A chat line woke the writers of everyone in the room. Let them
-			// run before this reader handles more input: otherwise a burst of
-			// lines already in the socket buffer is fanned out faster than any
-			// writer gets the CPU, and clients that read perfectly well
-			// overflow their queues. Yielding paces input to what the server
-			// can deliver, so only a client that does not read falls behind.
-			runtime.Gosched()
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A room is a set of sessions that hear each other's chat lines.
@@ -23,6 +24,9 @@ type room struct {
 	// read from the store on entry, so that a message committed but not yet
 	// delivered is never both replayed and delivered. Guarded by mu.
 	recent []*Event
+	// pressed is a member whose queue is past its pressure mark, or nil: the
+	// room's producers wait for it to catch up (Session.catchUp).
+	pressed atomic.Pointer[Session]
 }
 
 // replayCount is how many messages entering a room replays.

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,9 @@ type Session struct {
 	q      []*Event
 	closed bool // no more events are accepted; the writer ends after q
 	slow   bool // q overflowed: the writer says bye best effort and ends
+	// relief, made by a producer waiting for this session to catch up, is
+	// closed when the writer next takes the queue.
+	relief chan struct{}
 
 	wake    chan struct{} // cap 1: q became non-empty, or closed/slow was set
 	done    chan struct{} // closed when closed is set
@@ -75,7 +79,9 @@ const (
 // send queues ev for the client without blocking. When the queue is full
 // and the client has stopped taking data (its writer is stuck in a write),
 // or the queue has grown past its headroom, the client is a slow consumer:
-// nothing more is queued and the writer ends the session.
+// nothing more is queued and the writer ends the session. A queue past its
+// pressure mark puts the session under pressure (see room.pressed): the
+// room's producers wait for it to catch up.
 func (s *Session) send(ev *Event) {
 	s.qmu.Lock()
 	if s.closed {
@@ -101,6 +107,81 @@ func (s *Session) send(ev *Event) {
 	if n == 1 {
 		s.signal()
 	}
+	if n >= s.pressureMark() {
+		if r := s.room.Load(); r != nil && r.pressed.Load() == nil {
+			r.pressed.CompareAndSwap(nil, s)
+		}
+	}
+}
+
+// catchUp holds a producer (a reader that just handled a line) while a
+// member of its room is behind: until that member's writer takes its queue,
+// or it has been stuck in one write for stallTime (a client that does not
+// read, which becomes a slow consumer once its queue is full: a room waits
+// for it once, not for every line), or either session ends. This paces the producers of a busy room to its slowest healthy
+// reader, so that bursts do not overflow the queues of clients that read
+// perfectly well, and it lets each writer carry many events per write. It
+// reports false if s closed meanwhile.
+func (s *Session) catchUp(w *waiter) bool {
+	r := s.room.Load()
+	if r == nil {
+		return true
+	}
+	p := r.pressed.Load()
+	if p == nil {
+		return true
+	}
+	ch := p.reliefChan()
+	if ch == nil || p.stalled() {
+		r.pressed.CompareAndSwap(p, nil)
+		return true
+	}
+	wait := stallTime
+	if since := p.writingSince.Load(); since != 0 {
+		wait -= time.Since(time.Unix(0, since))
+	}
+	t := w.start(max(wait, 0))
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-p.done:
+	case <-t.C:
+	case <-s.done:
+		return false
+	}
+	r.pressed.CompareAndSwap(p, nil)
+	return true
+}
+
+// waiter is a reader's timer for catchUp, made on first use and reused.
+type waiter struct{ t *time.Timer }
+
+func (w *waiter) start(d time.Duration) *time.Timer {
+	if w.t == nil {
+		w.t = time.NewTimer(d)
+	} else {
+		w.t.Reset(d)
+	}
+	return w.t
+}
+
+// pressureMark is the queue length that puts a session under pressure:
+// three quarters of --queue.
+func (s *Session) pressureMark() int { return s.hub.cfg.Queue - s.hub.cfg.Queue/4 }
+
+// reliefChan returns a channel closed when the writer next takes the
+// queue, or nil if the queue is under the pressure mark or the session
+// closed.
+func (s *Session) reliefChan() chan struct{} {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	if s.closed || len(s.q) < s.pressureMark() {
+		return nil
+	}
+	if s.relief == nil {
+		s.relief = make(chan struct{})
+	}
+	return s.relief
 }
 
 // stalled reports whether the writer has been stuck in one write for
@@ -149,17 +230,38 @@ const lingerTime = time.Second
 // writeLoop is the session's writer: it drains everything queued, writes it
 // in one go, and waits for more. When it ends it closes the connection for
 // writing; Serve closes it for good once the reader has drained the input.
+//
+// Woken, it first yields: the readers that have input waiting run first,
+// and the writer then carries all they fanned out in one write. Under load
+// that turns one write per event into one write per round of input, which
+// is most of the cost of fan-out (a write to a socket costs microseconds,
+// a yield a fraction of one).
+//
+// The write deadline is pushed back only once half of WriteTimeout has
+// passed, not before every write: a write may fail after between half of
+// WriteTimeout and all of it.
 func (s *Session) writeLoop(codec Codec) {
 	defer s.conn.CloseWrite(lingerTime)
-	var batch []*Event
+	var (
+		batch    []*Event
+		deadline time.Time
+	)
 	timeout := s.hub.cfg.WriteTimeout
 	for range s.wake {
+		runtime.Gosched()
 		for {
 			s.qmu.Lock()
 			batch, s.q = s.q, batch[:0]
 			closed, slow := s.closed, s.slow
 			if len(batch) > 0 && !slow {
-				s.conn.SetWriteDeadline(time.Now().Add(timeout))
+				if now := time.Now(); deadline.Sub(now) < timeout/2 {
+					deadline = now.Add(timeout)
+					s.conn.SetWriteDeadline(deadline)
+				}
+			}
+			if s.relief != nil {
+				close(s.relief)
+				s.relief = nil
 			}
 			s.qmu.Unlock()
 			if slow {

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -105,4 +106,56 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
+}
+
+// TestBurstCutsNoReader: one client writes thousands of lines in one go
+// (no flood control) into a room of clients that read as fast as they can.
+// The server fans the burst out no faster than the room reads it: every
+// reader gets every line, in order, and nobody is cut off as a slow
+// consumer, although the burst is many times the queue. On one processor,
+// where a reader that never yields would fan out the whole burst before
+// any writer ran.
+func TestBurstCutsNoReader(t *testing.T) {
+	const (
+		readers = 20
+		lines   = 5000
+	)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	s := start(t, func(c *Config) { c.Queue = 64 })
+	clients := make([]*lineClient, readers)
+	for i := range clients { // one by one: the lobby stays quiet
+		c := dialText(t, s)
+		c.send("/join burst")
+		c.expect("joined [burst]")
+		clients[i] = c
+	}
+	for i, c := range clients { // the joins of those after each
+		for _, later := range clients[i+1:] {
+			c.expect("[" + later.addr + "]" + later.addr + ":joined")
+		}
+	}
+	var burst strings.Builder
+	for i := range lines {
+		fmt.Fprintf(&burst, "line %d\n", i)
+	}
+	sender := clients[0]
+	go sender.c.Write([]byte(burst.String())) // the test reads while it writes
+
+	parallel(t, readers, func(i int) error {
+		c := clients[i]
+		prefix := "[" + sender.addr + "]" + sender.addr + ":"
+		for j := range lines {
+			line, err := c.readLine(waitTime)
+			if err != nil {
+				return fmt.Errorf("line %d of %d: %v", j, lines, err)
+			}
+			if want := fmt.Sprintf("%sline %d", prefix, j); line != want {
+				return fmt.Errorf("got %q, want %q", line, want)
+			}
+		}
+		return nil
+	})
+	if got := s.Hub().Metrics.SlowConsumers.Load(); got != 0 {
+		t.Errorf("%d clients cut off as slow consumers, want none", got)
+	}
 }
