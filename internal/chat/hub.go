@@ -217,9 +217,10 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		conn:    c,
 		addr:    c.RemoteAddr(),
 		upgrade: upgrade,
-		wake:    make(chan struct{}, 1),
+		codec:   start,
 		done:    make(chan struct{}),
 		drained: make(chan struct{}, 1),
+		ended:   make(chan struct{}),
 	}
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
@@ -228,7 +229,7 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 	s.mode.Store(int32(mode))
 	if !h.addSession(s) {
 		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})
-		s.writeLoop(start)
+		<-s.ended
 		drain(c)
 		c.Close()
 		return
@@ -240,18 +241,13 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 	s.send(h.welcome(s, nil))
 	h.enterLobby(s)
 
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		s.writeLoop(start)
-	}()
 	h.readLoop(s, start)
 	// Gone from the names first, so that once the room hears `offline`
 	// the name is free and who no longer lists it.
 	h.removeSession(s)
 	h.leave(s)
 	s.finish(nil)
-	<-writerDone
+	<-s.ended
 	drain(c)
 	c.Close()
 }

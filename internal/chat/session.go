@@ -47,9 +47,18 @@ type Session struct {
 	// closed when the writer next takes the queue.
 	relief chan struct{}
 
-	wake    chan struct{} // cap 1: q became non-empty, or closed/slow was set
+	// writing is set while a writer goroutine runs: from when an event
+	// (or the end) finds none running until it finds q empty. After the
+	// end it stays set.
+	writing bool
+
+	// Owned by the running writer (handed from one to the next under qmu).
+	codec     Codec     // what the writer speaks: the start codec, then upgrade
+	wdeadline time.Time // the connection's write deadline
+
 	done    chan struct{} // closed when closed is set
 	drained chan struct{} // cap 1: the writer found q empty
+	ended   chan struct{} // closed by the last writer, once the end is written
 }
 
 type ident struct {
@@ -60,11 +69,15 @@ type ident struct {
 // Name returns the session's current name.
 func (s *Session) Name() string { return s.ident.Load().name }
 
-func (s *Session) signal() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
+// wakeLocked reports whether the caller, which just queued something or
+// closed the session, must start a writer (go s.writeLoop()) once it has
+// unlocked qmu: none is running. The caller holds qmu.
+func (s *Session) wakeLocked() bool {
+	if s.writing {
+		return false
 	}
+	s.writing = true
+	return true
 }
 
 // stallTime is how long the writer must have been stuck in one write for a
@@ -96,16 +109,20 @@ func (s *Session) send(ev *Event) {
 		// The writer is likely stuck in a write the client does not read:
 		// give it a second, not the rest of the write timeout.
 		s.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		start := s.wakeLocked()
 		s.qmu.Unlock()
 		s.hub.Metrics.SlowConsumers.Add(1)
-		s.signal()
+		if start {
+			go s.writeLoop()
+		}
 		return
 	}
 	s.q = append(s.q, ev)
 	n := len(s.q)
+	start := s.wakeLocked()
 	s.qmu.Unlock()
-	if n == 1 {
-		s.signal()
+	if start {
+		go s.writeLoop()
 	}
 	if n >= s.pressureMark() {
 		if r := s.room.Load(); r != nil && r.pressed.Load() == nil {
@@ -208,8 +225,11 @@ func (s *Session) finish(last *Event) {
 		}
 		s.closeLocked()
 	}
+	start := s.wakeLocked()
 	s.qmu.Unlock()
-	s.signal()
+	if start {
+		go s.writeLoop()
+	}
 }
 
 func (s *Session) closeLocked() {
@@ -227,11 +247,15 @@ func (s *Session) isClosed() bool {
 // what the client still sends before the connection is closed.
 const lingerTime = time.Second
 
-// writeLoop is the session's writer: it drains everything queued, writes it
-// in one go, and waits for more. When it ends it closes the connection for
-// writing; Serve closes it for good once the reader has drained the input.
+// writeLoop is the session's writer. It runs only while there is
+// something to write: started by the event that finds none running, it
+// drains everything queued, writes it in one go, and ends when it finds the
+// queue empty, so that an idle session holds no writer goroutine, stack or
+// batch buffer. The writer that finds the session closed writes its last
+// words, closes the connection for writing and closes ended; Serve closes
+// the connection for good once the reader has drained the input.
 //
-// Woken, it first yields: the readers that have input waiting run first,
+// Started, it first yields: the readers that have input waiting run first,
 // and the writer then carries all they fanned out in one write. Under load
 // that turns one write per event into one write per round of input, which
 // is most of the cost of fan-out (a write to a socket costs microseconds,
@@ -240,62 +264,64 @@ const lingerTime = time.Second
 // The write deadline is pushed back only once half of WriteTimeout has
 // passed, not before every write: a write may fail after between half of
 // WriteTimeout and all of it.
-func (s *Session) writeLoop(codec Codec) {
-	defer s.conn.CloseWrite(lingerTime)
-	var (
-		batch    []*Event
-		deadline time.Time
-	)
+func (s *Session) writeLoop() {
+	runtime.Gosched()
+	var batch []*Event
 	timeout := s.hub.cfg.WriteTimeout
-	for range s.wake {
-		runtime.Gosched()
-		for {
-			s.qmu.Lock()
-			batch, s.q = s.q, batch[:0]
-			closed, slow := s.closed, s.slow
-			if len(batch) > 0 && !slow {
-				if now := time.Now(); deadline.Sub(now) < timeout/2 {
-					deadline = now.Add(timeout)
-					s.conn.SetWriteDeadline(deadline)
-				}
+	for {
+		s.qmu.Lock()
+		batch, s.q = s.q, batch[:0]
+		closed, slow := s.closed, s.slow
+		if len(batch) > 0 && !slow {
+			if now := time.Now(); s.wdeadline.Sub(now) < timeout/2 {
+				s.wdeadline = now.Add(timeout)
+				s.conn.SetWriteDeadline(s.wdeadline)
 			}
-			if s.relief != nil {
-				close(s.relief)
-				s.relief = nil
+		}
+		if s.relief != nil {
+			close(s.relief)
+			s.relief = nil
+		}
+		if len(batch) == 0 && !closed && !slow {
+			s.writing = false
+			if cap(s.q) > idleQueueCap {
+				s.q = nil // let a burst's queue go
 			}
 			s.qmu.Unlock()
-			if slow {
-				s.sayGoodbyeSlow(codec)
-				return
+			select { // tell a reader waiting for its replies to go out
+			case s.drained <- struct{}{}:
+			default:
 			}
-			if len(batch) == 0 {
-				if closed {
-					return
-				}
-				batch = shrink(batch)
-				select { // tell a reader waiting for its replies to go out
-				case s.drained <- struct{}{}:
-				default:
-				}
-				break
-			}
-			var err error
-			codec, err = s.write(batch, codec)
-			clear(batch)
-			if err != nil {
-				s.finish(nil)
-				return
-			}
+			return
+		}
+		s.qmu.Unlock()
+		if slow {
+			s.sayGoodbyeSlow(s.codec)
+			s.end()
+			return
+		}
+		if len(batch) == 0 { // closed, and everything written
+			s.end()
+			return
+		}
+		var err error
+		s.codec, err = s.write(batch, s.codec)
+		clear(batch)
+		if err != nil {
+			s.finish(nil)
+			s.end()
+			return
 		}
 	}
 }
 
-// shrink lets a large batch buffer go while the session is idle.
-func shrink(b []*Event) []*Event {
-	if cap(b) > 64 {
-		return nil
-	}
-	return b
+// idleQueueCap is the largest queue buffer a session keeps while idle.
+const idleQueueCap = 16
+
+// end is the last writer's last act.
+func (s *Session) end() {
+	s.conn.CloseWrite(lingerTime)
+	close(s.ended)
 }
 
 // write writes batch, switching to the JSON codec at a switch marker, and

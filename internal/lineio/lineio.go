@@ -110,6 +110,14 @@ func (r *Reader) fill() {
 	}
 }
 
+// idleBufs and idleJoin bound what a Writer keeps between flushes: the
+// buffers of a larger flush go, so that a connection that had a burst does
+// not hold its memory while idle.
+const (
+	idleBufs = 16
+	idleJoin = 4 << 10
+)
+
 // Writer gathers lines and writes them together.
 type Writer struct {
 	w    io.Writer
@@ -151,13 +159,13 @@ func (w *Writer) Flush() error {
 		_, err = bufs.WriteTo(w.w)
 		clear(w.bufs)
 		w.bufs = w.bufs[:0]
-		if cap(w.bufs) > 256 {
-			w.bufs = nil
+		if cap(w.bufs) > idleBufs {
+			w.bufs = nil // a burst's; an idle connection keeps little
 		}
 	} else if len(w.join) > 0 {
 		_, err = w.w.Write(w.join)
 		w.join = w.join[:0]
-		if cap(w.join) > 64<<10 {
+		if cap(w.join) > idleJoin {
 			w.join = nil
 		}
 	}
