@@ -219,13 +219,12 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		upgrade: upgrade,
 		codec:   start,
 		done:    make(chan struct{}),
-		drained: make(chan struct{}, 1),
+		nudge:   make(chan struct{}, 1),
 		ended:   make(chan struct{}),
 	}
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
 	}
-	s.committed = make(chan struct{}, 1)
 	s.mode.Store(int32(mode))
 	if !h.addSession(s) {
 		s.finish(&Event{Kind: EvBye, Reason: ByeShutdown})

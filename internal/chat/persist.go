@@ -110,7 +110,7 @@ func (h *Hub) sayStored(s *Session, r *room, ev *Event, ref []byte) {
 		}
 		s.uncommitted.Add(-1)
 		select {
-		case s.committed <- struct{}{}:
+		case s.nudge <- struct{}{}:
 		default:
 		}
 	})
@@ -127,7 +127,7 @@ func (h *Hub) sayStored(s *Session, r *room, ev *Event, ref []byte) {
 func (s *Session) awaitCommits(n int64) bool {
 	for s.uncommitted.Load() > n {
 		select {
-		case <-s.committed:
+		case <-s.nudge:
 		case <-s.done:
 			return false
 		}

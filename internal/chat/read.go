@@ -69,7 +69,7 @@ func (h *Hub) switchToJSON(s *Session) {
 // flow control pushes back on the client. Nothing is dropped.
 type pacer struct {
 	lim   *rate.Limiter
-	timer *time.Timer // reused for every wait: no timer per line
+	delay waiter // made at the first wait, reused: no timer per line
 }
 
 func newPacer(perSecond float64) *pacer {
@@ -80,9 +80,7 @@ func newPacer(perSecond float64) *pacer {
 	if burst < 1 {
 		burst = 1
 	}
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), burst), timer: t}
+	return &pacer{lim: rate.NewLimiter(rate.Limit(perSecond), burst)}
 }
 
 // wait holds the reader until the next line may be handled; it reports false
@@ -96,21 +94,17 @@ func (p *pacer) wait(s *Session, m *Metrics) bool {
 		return true
 	}
 	m.RateLimited.Add(1)
-	p.timer.Reset(d)
+	t := p.delay.start(d)
 	select {
-	case <-p.timer.C:
+	case <-t.C:
 		return true
 	case <-s.done:
-		p.timer.Stop()
+		t.Stop()
 		return false
 	}
 }
 
-func (p *pacer) stop() {
-	if p.timer != nil {
-		p.timer.Stop()
-	}
-}
+func (p *pacer) stop() { p.delay.stop() }
 
 // idler is the idle kick: one timer per session, pushed back by every whole
 // line (so a client trickling half a line still goes idle). When it fires,

@@ -24,9 +24,8 @@ type Session struct {
 	// Guarded by hub.mu.
 	account string
 	// uncommitted counts the chat lines waiting for their commit under
-	// strict durability; committed (cap 1) signals that one was.
+	// strict durability.
 	uncommitted atomic.Int64
-	committed   chan struct{}
 
 	// Written under hub.mu, read anywhere.
 	ident atomic.Pointer[ident]
@@ -56,9 +55,12 @@ type Session struct {
 	codec     Codec     // what the writer speaks: the start codec, then upgrade
 	wdeadline time.Time // the connection's write deadline
 
-	done    chan struct{} // closed when closed is set
-	drained chan struct{} // cap 1: the writer found q empty
-	ended   chan struct{} // closed by the last writer, once the end is written
+	done chan struct{} // closed when closed is set
+	// nudge (cap 1) wakes a reader that waits (awaitCommits, waitDrained):
+	// one of its lines was committed, or the writer found q empty. The
+	// reader checks again what it waits for.
+	nudge chan struct{}
+	ended chan struct{} // closed by the last writer, once the end is written
 }
 
 type ident struct {
@@ -182,6 +184,12 @@ func (w *waiter) start(d time.Duration) *time.Timer {
 	return w.t
 }
 
+func (w *waiter) stop() {
+	if w.t != nil {
+		w.t.Stop()
+	}
+}
+
 // pressureMark is the queue length that puts a session under pressure:
 // three quarters of --queue.
 func (s *Session) pressureMark() int { return s.hub.cfg.Queue - s.hub.cfg.Queue/4 }
@@ -289,7 +297,7 @@ func (s *Session) writeLoop() {
 			}
 			s.qmu.Unlock()
 			select { // tell a reader waiting for its replies to go out
-			case s.drained <- struct{}{}:
+			case s.nudge <- struct{}{}:
 			default:
 			}
 			return
@@ -386,7 +394,7 @@ func (s *Session) waitDrained() bool {
 			return true
 		}
 		select {
-		case <-s.drained:
+		case <-s.nudge:
 		case <-s.done:
 			return false
 		}

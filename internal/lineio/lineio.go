@@ -2,21 +2,20 @@
 //
 // Reader never holds more than the line limit for a connection: a longer
 // line is reported once (ErrTooLong) and its bytes are dropped up to its
-// newline, and the stream goes on. Writer gathers many lines into one write
-// (writev on a TCP connection).
+// newline, and the stream goes on. Writer gathers many lines into one write.
 package lineio
 
 import (
 	"bytes"
 	"errors"
 	"io"
-	"net"
+	"sync"
 )
 
 // ErrTooLong is returned by ReadLine for a line longer than the limit.
 var ErrTooLong = errors.New("line too long")
 
-const minBuf = 512
+const minBuf = 256
 
 // Reader reads lines of at most max bytes, LF excluded; a CR before the LF
 // is dropped and does not count.
@@ -110,64 +109,63 @@ func (r *Reader) fill() {
 	}
 }
 
-// idleBufs and idleJoin bound what a Writer keeps between flushes: the
-// buffers of a larger flush go, so that a connection that had a burst does
-// not hold its memory while idle.
+// Writer gathers lines and writes them together: a Flush is one write of
+// everything added since the last (or one per writeChunk bytes). The
+// buffer comes from a pool at the first Add and goes back after the
+// Flush, so that an idle connection holds no write buffer. (Copying the
+// lines costs far less than the write; writev would avoid the copy, but
+// the runtime keeps each connection's largest iovec array for good.)
+type Writer struct {
+	w   io.Writer
+	buf *[]byte // nil between flushes
+	err error   // a write made by Add that failed, for Flush to return
+}
+
+// writeChunk is the most a Writer gathers before it writes; maxPooled the
+// largest buffer it gives back to the pool.
 const (
-	idleBufs = 16
-	idleJoin = 4 << 10
+	writeChunk = 64 << 10
+	maxPooled  = 2 * writeChunk
 )
 
-// Writer gathers lines and writes them together.
-type Writer struct {
-	w    io.Writer
-	vec  bool // w takes net.Buffers in one writev
-	bufs net.Buffers
-	join []byte
-}
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
 
-// NewWriter returns a Writer on w; on a *net.TCPConn (or *net.UnixConn)
-// a flush is one writev, elsewhere the lines are copied into one buffer.
-func NewWriter(w io.Writer) *Writer {
-	switch w.(type) {
-	case *net.TCPConn, *net.UnixConn:
-		return &Writer{w: w, vec: true}
-	}
-	return &Writer{w: w}
-}
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
-// Add queues b, which the caller must not change until Flush returns.
+// Add queues a copy of b.
 func (w *Writer) Add(b []byte) {
-	if len(b) == 0 {
+	if len(b) == 0 || w.err != nil {
 		return
 	}
-	if w.vec {
-		w.bufs = append(w.bufs, b)
-	} else {
-		w.join = append(w.join, b...)
+	if w.buf == nil {
+		w.buf = bufPool.Get().(*[]byte)
 	}
+	if n := len(*w.buf); n > 0 && n+len(b) > writeChunk {
+		_, w.err = w.w.Write(*w.buf)
+		*w.buf = (*w.buf)[:0]
+	}
+	*w.buf = append(*w.buf, b...)
 }
 
-// Flush writes everything added since the last Flush.
+// Flush writes everything added since the last Flush and lets the buffer
+// go. With nothing added it writes nothing.
 func (w *Writer) Flush() error {
-	var err error
-	if w.vec {
-		if len(w.bufs) == 0 {
-			return nil // writev with no buffers still fails on a closed conn
-		}
-		bufs := w.bufs // WriteTo consumes its receiver; keep ours for reuse
-		_, err = bufs.WriteTo(w.w)
-		clear(w.bufs)
-		w.bufs = w.bufs[:0]
-		if cap(w.bufs) > idleBufs {
-			w.bufs = nil // a burst's; an idle connection keeps little
-		}
-	} else if len(w.join) > 0 {
-		_, err = w.w.Write(w.join)
-		w.join = w.join[:0]
-		if cap(w.join) > idleJoin {
-			w.join = nil
-		}
+	err := w.err
+	w.err = nil
+	if w.buf == nil {
+		return err
 	}
+	if err == nil && len(*w.buf) > 0 {
+		_, err = w.w.Write(*w.buf)
+	}
+	if cap(*w.buf) <= maxPooled {
+		*w.buf = (*w.buf)[:0]
+		bufPool.Put(w.buf)
+	}
+	w.buf = nil
 	return err
 }

@@ -437,9 +437,6 @@ func (w *recWriter) Write(p []byte) (int, error) {
 func TestWriterBuffer(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
-	if w.vec {
-		t.Fatal("a bytes.Buffer is not a vectored writer")
-	}
 	if err := w.Flush(); err != nil || buf.Len() != 0 {
 		t.Fatalf("empty flush: %v, wrote %q", err, buf.String())
 	}
@@ -470,8 +467,10 @@ func TestWriterBuffer(t *testing.T) {
 	}
 }
 
-// TestWriterOneWrite: on a plain writer, a flush is one Write of everything
-// added, and an empty flush is no Write at all.
+// TestWriterOneWrite: a flush is one Write of everything added, and an
+// empty flush is no Write at all; a batch over writeChunk goes out in
+// chunks of at most writeChunk, except a line longer than that, which goes
+// whole.
 func TestWriterOneWrite(t *testing.T) {
 	rw := &recWriter{}
 	w := NewWriter(rw)
@@ -493,7 +492,7 @@ func TestWriterOneWrite(t *testing.T) {
 	if !bytes.Equal(rw.writes[0], want.Bytes()) {
 		t.Fatalf("got %q", rw.writes[0])
 	}
-	// A big batch (over the 64 KiB the writer keeps) then a small one.
+	// A line bigger than a chunk, then a small one.
 	big := bytes.Repeat([]byte("b"), 100<<10)
 	w.Add(big)
 	w.Flush()
@@ -501,6 +500,23 @@ func TestWriterOneWrite(t *testing.T) {
 	w.Flush()
 	if len(rw.writes) != 3 || !bytes.Equal(rw.writes[1], big) || string(rw.writes[2]) != "small\n" {
 		t.Fatalf("writes after a big batch: %d", len(rw.writes))
+	}
+	// Many lines over a chunk: chunks, in order, each at most writeChunk.
+	rw.writes = nil
+	line := append(bytes.Repeat([]byte("c"), 999), '\n')
+	for range 200 {
+		w.Add(line)
+	}
+	w.Flush()
+	var got []byte
+	for _, b := range rw.writes {
+		if len(b) > writeChunk {
+			t.Fatalf("a write of %d bytes, over the chunk", len(b))
+		}
+		got = append(got, b...)
+	}
+	if len(rw.writes) != (200*1000+writeChunk-1)/writeChunk || !bytes.Equal(got, bytes.Repeat(line, 200)) {
+		t.Fatalf("%d writes of %d bytes in all", len(rw.writes), len(got))
 	}
 }
 
@@ -546,9 +562,6 @@ func readN(t *testing.T, c net.Conn, n int) string {
 func TestWriterTCP(t *testing.T) {
 	client, server := tcpPair(t)
 	w := NewWriter(client)
-	if !w.vec {
-		t.Fatal("a *net.TCPConn should get the writev path")
-	}
 	if err := w.Flush(); err != nil {
 		t.Fatalf("empty flush: %v", err)
 	}
@@ -586,7 +599,8 @@ func TestWriterTCP(t *testing.T) {
 }
 
 // TestWriterTCPLarge: a batch of more lines than one writev takes (1024) and
-// more bytes than the socket buffers hold arrives whole and in order, twice.
+// more bytes than the socket buffers hold arrives whole and in order, twice,
+// and the writer keeps no buffer afterwards.
 func TestWriterTCPLarge(t *testing.T) {
 	client, server := tcpPair(t)
 	w := NewWriter(client)
@@ -613,17 +627,15 @@ func TestWriterTCPLarge(t *testing.T) {
 		if got := <-done; got != want.String() {
 			t.Fatalf("round %d: got %d bytes, want %d (or they differ)", round, len(got), want.Len())
 		}
-		if cap(w.bufs) > 256 {
-			t.Fatalf("writer keeps a %d-entry vector after a big batch", cap(w.bufs))
+		if w.buf != nil {
+			t.Fatalf("writer keeps a %d-byte buffer after its flush", cap(*w.buf))
 		}
 	}
 }
 
 // TestWriterEmptyFlushIsNoOp: a Flush with nothing added writes nothing and
-// cannot fail, whatever the writer. On the writev path it currently calls
-// writev with no buffers, which still takes the fd's write lock and checks
-// the deadline, so it fails on a closed connection or one past its write
-// deadline, while the same Flush on any other writer returns nil.
+// cannot fail, whatever the writer: not even on a closed connection or one
+// past its write deadline.
 func TestWriterEmptyFlushIsNoOp(t *testing.T) {
 	t.Run("past deadline", func(t *testing.T) {
 		client, _ := tcpPair(t)
@@ -665,7 +677,7 @@ func TestWriterError(t *testing.T) {
 	if err := w.Flush(); err == nil {
 		t.Fatal("Flush hid the write error")
 	}
-	if len(w.join) != 0 {
-		t.Fatalf("failed batch kept: %q", w.join)
+	if w.buf != nil {
+		t.Fatalf("failed batch kept: %q", *w.buf)
 	}
 }
