@@ -8,11 +8,16 @@ import (
 	"time"
 )
 
-// Result is what a run measured.
+// Result is what a run measured. Each workload fills in what it measures;
+// the rest stays zero.
 type Result struct {
-	Workload string  `json:"workload"`
+	Workload string `json:"workload"`
+	// Room is the clients' room; with Rooms > 0 (DM, Idle, Connect) the
+	// clients are spread over Room-0 … Room-(Rooms-1).
 	Room     string  `json:"room"`
+	Rooms    int     `json:"rooms,omitempty"`
 	Clients  int     `json:"clients"`  // the clients that read
+	Parallel int     `json:"parallel"` // handshakes under way at once
 	Senders  int     `json:"senders"`  // how many of them sent
 	Rate     float64 `json:"rate"`     // lines/s asked for, all senders together; 0 flat out
 	Inflight int     `json:"inflight"` // lines in flight per sender with Rate 0
@@ -22,7 +27,9 @@ type Result struct {
 
 	// Sent is the lines sent within the window, Expected the deliveries
 	// they make (Sent × Clients: every client gets every line, its own
-	// included).
+	// included; in DM Sent: only the partner gets a private message). In
+	// Idle they are the lines that prove the connections alive: one per
+	// room, Expected one per client.
 	Sent     int64 `json:"sent"`
 	Expected int64 `json:"expected"`
 	// Deliveries is the lines of the window the clients read, duplicates
@@ -30,17 +37,21 @@ type Result struct {
 	Deliveries      int64   `json:"deliveries"`
 	SentPerSec      float64 `json:"sent_per_s"`
 	DeliveredPerSec float64 `json:"delivered_per_s"`
-	Latency         Latency `json:"latency_ms"`
-	Lost            int64   `json:"lost"`
-	Duplicated      int64   `json:"duplicated"`
+	// Latency is from a line's send to its receipt; in Connect, from a
+	// client's dial to its online line.
+	Latency    Latency `json:"latency_ms"`
+	Lost       int64   `json:"lost"`
+	Duplicated int64   `json:"duplicated"`
 	// Dropped is the reading clients whose connection ended before the
 	// run did (the server cut them off, or it failed); DropError says why
 	// for the first of them.
 	Dropped   int    `json:"dropped"`
 	DropError string `json:"drop_error,omitempty"`
 
-	Slow    *SlowResult   `json:"slow,omitempty"`    // workload slow only
-	Metrics *MetricsCheck `json:"metrics,omitempty"` // with /metrics only
+	Slow    *SlowResult    `json:"slow,omitempty"`    // workload slow only
+	Idle    *IdleResult    `json:"idle,omitempty"`    // workload idle only
+	Connect *ConnectResult `json:"connect,omitempty"` // workload connect only
+	Metrics *MetricsCheck  `json:"metrics,omitempty"` // with /metrics only
 }
 
 // SlowResult is what became of the clients that never read.
@@ -80,6 +91,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		r.metrics = newScraper(o.MetricsURL)
 	}
 	defer r.teardown()
+	switch o.Workload {
+	case Idle:
+		return r.idle(ctx)
+	case Connect:
+		return r.storm(ctx)
+	}
 	return r.execute(ctx)
 }
 
@@ -94,6 +111,7 @@ const (
 	presenceBytes = 2*len("[127.0.0.255:65535]") + len(":offline\n")
 )
 
+// execute runs the workloads that send lines: fanout, slow and dm.
 func (r *run) execute(ctx context.Context) (Result, error) {
 	var before counters
 	if r.metrics != nil {
@@ -132,16 +150,26 @@ func (r *run) execute(ctx context.Context) (Result, error) {
 // connectAll connects the readers, then the clients that never read (so
 // that the room's joins do not fill their buffers).
 func (r *run) connectAll(ctx context.Context) error {
-	start := time.Now()
-	r.progressf("connecting %d clients to %s, room %s", len(r.clients)+len(r.stuck), r.addr, r.room)
-	if err := r.connect(ctx, r.clients); err != nil {
+	start, n := time.Now(), len(r.clients)+len(r.stuck)
+	r.progressf("connecting %d clients to %s, %s", n, r.addr, r.where())
+	stop := r.startJoinProgress(n)
+	defer stop()
+	if err := r.connect(ctx, r.clients, false); err != nil {
 		return err
 	}
-	if err := r.connect(ctx, r.stuck); err != nil {
+	if err := r.connect(ctx, r.stuck, false); err != nil {
 		return err
 	}
-	r.progressf("%d clients in %s after %.2fs", len(r.clients)+len(r.stuck), r.room, time.Since(start).Seconds())
+	r.progressf("%d clients in their rooms after %.2fs", n, time.Since(start).Seconds())
 	return nil
+}
+
+// where says which rooms the clients are in.
+func (r *run) where() string {
+	if r.rooms == 0 {
+		return "room " + r.room
+	}
+	return fmt.Sprintf("rooms %s-0…%d", r.room, r.rooms-1)
 }
 
 // result puts the clients' counts together; every goroutine of the run has
@@ -149,8 +177,9 @@ func (r *run) connectAll(ctx context.Context) error {
 func (r *run) result(stuckGone int) Result {
 	o := r.o
 	res := Result{
-		Workload: o.Workload, Room: r.room,
-		Clients: o.Clients, Senders: o.Senders, Rate: o.Rate, Inflight: o.Inflight, Size: o.Size,
+		Workload: o.Workload, Room: r.room, Rooms: r.rooms,
+		Clients: o.Clients, Parallel: o.Parallel,
+		Senders: o.Senders, Rate: o.Rate, Inflight: o.Inflight, Size: o.Size,
 		Warmup: o.Warmup.Seconds(), Duration: o.Duration.Seconds(),
 		Sent:       r.sentInWindow(),
 		Deliveries: r.sum(func(c *client) int64 { return c.measured.Load() }),
@@ -158,7 +187,7 @@ func (r *run) result(stuckGone int) Result {
 		Latency:    r.lat.summary(),
 		Dropped:    r.dropped,
 	}
-	res.Expected = res.Sent * int64(o.Clients)
+	res.Expected = res.Sent * r.copies()
 	res.Lost = res.Expected - (res.Deliveries - res.Duplicated)
 	if o.Duration > 0 {
 		res.SentPerSec = float64(res.Sent) / o.Duration.Seconds()
@@ -181,7 +210,9 @@ const settle = 3 * time.Second
 // with the bytes the clients read, once they have caught up (or settle has
 // passed). What went to the clients that never read, they cannot count:
 // at most what the server's kernel takes for a connection that does not
-// read (stuckBytes), and everyone's presence lines.
+// read (stuckBytes), and everyone's presence lines. In Idle and Connect the
+// clients have read all the server sent them (see the package doc), and
+// there is no window: edges are unused.
 func (r *run) metricsCheck(ctx context.Context, before counters, edges [2]int64) (*MetricsCheck, error) {
 	perStuck := int64(stuckBytes + (r.o.Clients+len(r.stuck))*presenceBytes)
 	m := &MetricsCheck{URL: r.metrics.url, Tolerance: int64(len(r.stuck)) * perStuck}

@@ -12,7 +12,8 @@ import (
 
 // client is one connection. Its reader goroutine (readLoop) reads and
 // parses every line; a sender's writer goroutine (sender.run) writes to the
-// same connection.
+// same connection. In Idle and Connect nothing reads after the handshake
+// (in Idle, until the line that proves the connection alive).
 type client struct {
 	// Static once the handshake is done.
 	id    int // 0…Clients-1; the senders are 0…Senders-1
@@ -20,25 +21,31 @@ type client struct {
 	rd    *bufio.Reader
 	stuck bool   // never reads after the handshake
 	name  string // the server's name for it
-	// credit carries the sender's own lines coming back to it, when it
-	// sends with a limit in flight; nil otherwise.
+	// credit carries the sender's own lines coming back to it (in DM: read
+	// by its partner), when it sends with a limit in flight; nil otherwise.
 	credit chan struct{}
+	// dialAt is when the handshake began, onlineAt when the client read
+	// its online line.
+	dialAt, onlineAt time.Time
 
 	// Read by others while the run goes on.
-	lines    atomic.Int64 // lines read, of every kind
-	bytes    atomic.Int64 // the bytes of those lines
-	measured atomic.Int64 // bench lines of the window read, duplicates included
-	ended    atomic.Bool  // the reader has stopped
-	gone     atomic.Bool  // stuck: the room heard it go offline
+	bytes     atomic.Int64 // the bytes of the lines read, of every kind
+	delivered atomic.Int64 // bench lines read, in the window or not
+	measured  atomic.Int64 // bench lines of the window read, duplicates included
+	ended     atomic.Bool  // the reader has stopped
+	gone      atomic.Bool  // stuck: the room heard it go offline
 
-	// Owned by the reader; read by Run once the reader has ended.
+	// Owned by the reader (or by the handshake, for a failed one); read by
+	// Run once the reader has ended.
 	win    window // copied from the run at the first bench line
 	hasWin bool
-	next   []int64         // per sender: the next sequence number expected
-	dup    int64           // bench lines of the window seen before
-	err    error           // why the reader stopped
-	lat    [latBatch]int64 // latencies (µs) not yet added to the run's
-	nlat   int
+	// next is, per sender the client hears (fanout: every sender, by
+	// index; DM: its partner alone), the next sequence number expected.
+	next   []int64
+	dup    int64   // bench lines of the window seen before
+	err    error   // why the reader (or the handshake) stopped
+	proved bool    // Idle: it read its room's line
+	lat    []int64 // latencies (µs) not yet added to the run's, at most latBatch
 }
 
 // window is the measured window, in nanoseconds since the run began.
@@ -95,6 +102,7 @@ func (c *client) handshake(room string) error {
 	}); err != nil {
 		return fmt.Errorf("waiting for the online line: %w", err)
 	}
+	c.onlineAt = time.Now()
 	if _, err := c.conn.Write([]byte("/join " + room + "\n")); err != nil {
 		return err
 	}
@@ -138,9 +146,6 @@ func (c *client) readLine() ([]byte, error) {
 		c.bytes.Add(int64(len(rest)))
 		line = nil
 	}
-	if err == nil {
-		c.lines.Add(1)
-	}
 	return line, err
 }
 
@@ -148,26 +153,41 @@ func (c *client) readLine() ([]byte, error) {
 func (c *client) readLoop(r *run) {
 	defer c.ended.Store(true)
 	defer c.flushLatencies(r)
+	parse := parseLine
+	if r.o.Workload == DM {
+		parse = parseDM // and the sender's copies are not bench lines
+	}
 	for {
 		line, err := c.readLine()
 		if err != nil {
 			c.err = err
 			return
 		}
-		s, seq, sent, ok := parseLine(line)
+		s, seq, sent, ok := parse(line)
 		switch {
-		case ok && s < len(c.next):
-			if !c.bench(r, s, seq, sent) {
+		case ok:
+			if slot := c.slot(r, s); slot >= 0 && !c.bench(r, slot, s, seq, sent) {
 				return
 			}
-		case !ok && len(r.stuck) > 0:
+		case len(r.stuck) > 0:
 			r.sawPresence(trimEOL(line))
 		}
 	}
 }
 
+// slot is the index in next of sender s, or -1 if c does not hear s.
+func (c *client) slot(r *run, s int) int {
+	switch {
+	case r.o.Workload == DM && s == c.id^1:
+		return 0
+	case r.o.Workload != DM && s < len(c.next):
+		return s
+	}
+	return -1
+}
+
 // bench takes one bench line from sender s; false means the run is ending.
-func (c *client) bench(r *run, s int, seq, sent int64) bool {
+func (c *client) bench(r *run, slot, s int, seq, sent int64) bool {
 	if !c.hasWin {
 		select { // the run has started: someone sent this line
 		case <-r.started:
@@ -176,16 +196,21 @@ func (c *client) bench(r *run, s int, seq, sent int64) bool {
 			return false
 		}
 	}
-	if s == c.id && c.credit != nil {
-		select {
-		case c.credit <- struct{}{}:
-		default:
+	c.delivered.Add(1)
+	// The line is back: the sender may send another. In fanout the sender
+	// hears its own lines; in DM its partner tells it.
+	if r.o.Workload == DM || s == c.id {
+		if credit := r.clients[s].credit; credit != nil {
+			select {
+			case credit <- struct{}{}:
+			default:
+			}
 		}
 	}
 	in := c.win.holds(sent)
 	switch {
-	case seq >= c.next[s]:
-		c.next[s] = seq + 1
+	case seq >= c.next[slot]:
+		c.next[slot] = seq + 1
 	case in:
 		c.dup++
 	}
@@ -193,14 +218,20 @@ func (c *client) bench(r *run, s int, seq, sent int64) bool {
 		return true
 	}
 	c.measured.Add(1)
-	c.lat[c.nlat] = (int64(time.Since(r.base)) - sent) / int64(time.Microsecond)
-	if c.nlat++; c.nlat == len(c.lat) {
+	if c.lat == nil {
+		c.lat = make([]int64, 0, latBatch)
+	}
+	c.lat = append(c.lat, (int64(time.Since(r.base))-sent)/int64(time.Microsecond))
+	if len(c.lat) == latBatch {
 		c.flushLatencies(r)
 	}
 	return true
 }
 
 func (c *client) flushLatencies(r *run) {
-	r.lat.add(c.id, c.lat[:c.nlat])
-	c.nlat = 0
+	if len(c.lat) == 0 {
+		return
+	}
+	r.lat.add(c.id, c.lat)
+	c.lat = c.lat[:0]
 }

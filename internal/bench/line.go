@@ -35,7 +35,46 @@ func parseLine(line []byte) (sender int, seq, sent int64, ok bool) {
 	if i < 0 {
 		return 0, 0, 0, false
 	}
-	p := line[i+len(benchMark):]
+	return parseNums(line[i+len(benchMark):])
+}
+
+// A private message comes to its recipient as "from [NAME]: TEXT" (zh
+// "来自:[NAME]的消息，内容是:TEXT"), and back to its sender as "to [NAME]:
+// TEXT" (zh "发送给:[NAME]的消息，内容是:TEXT"). A name holds no space, so
+// the first "]: " ends it (an IPv6 address name, "[::1]:40000", has "]:"
+// followed by a digit); nor does it hold "]的".
+var (
+	dmIn = [...]struct{ pre, sep []byte }{
+		{[]byte("from ["), []byte("]: ")},
+		{[]byte("来自:["), []byte("]的消息，内容是:")},
+	}
+	benchText = []byte("b ")
+)
+
+// parseDM finds a bench line's numbers in a private message received, as
+// the server sends it to the recipient; the sender's copy is not one. It
+// does not allocate.
+func parseDM(line []byte) (sender int, seq, sent int64, ok bool) {
+	for _, f := range dmIn {
+		rest, found := bytes.CutPrefix(line, f.pre)
+		if !found {
+			continue
+		}
+		i := bytes.Index(rest, f.sep)
+		if i < 0 {
+			break
+		}
+		text, found := bytes.CutPrefix(rest[i+len(f.sep):], benchText)
+		if !found {
+			break
+		}
+		return parseNums(text)
+	}
+	return 0, 0, 0, false
+}
+
+// parseNums reads "S SEQ T ", the numbers of a bench line after its "b ".
+func parseNums(p []byte) (sender int, seq, sent int64, ok bool) {
 	s, p, ok1 := parseNum(p)
 	seq, p, ok2 := parseNum(p)
 	sent, _, ok3 := parseNum(p)

@@ -41,6 +41,39 @@ func TestParseLineRejects(t *testing.T) {
 	}
 }
 
+func TestParseDM(t *testing.T) {
+	text := string(trimEOL(appendLine(nil, 7, 123456, 987654321012, 64)))
+	for _, line := range []string{
+		"from [127.0.0.2:40000]: " + text,
+		"from [[::1]:40000]: " + text, // an IPv6 address name
+		"from [guest-3]: " + text,     // --hide-addrs
+		"来自:[127.0.0.2:40000]的消息，内容是:" + text,
+		"来自:[[::1]:40000]的消息，内容是:" + text,
+	} {
+		s, seq, sent, ok := parseDM([]byte(line))
+		if !ok || s != 7 || seq != 123456 || sent != 987654321012 {
+			t.Errorf("parseDM(%q) = %d %d %d %v", line, s, seq, sent, ok)
+		}
+	}
+	for _, line := range []string{
+		"to [127.0.0.2:40000]: " + text, // the sender's copy
+		"发送给:[127.0.0.2:40000]的消息，内容是:" + text,
+		"[127.0.0.2:40000]127.0.0.2:40000:" + text, // a chat line
+		"from [127.0.0.2:40000]: hello " + text,
+		"from [127.0.0.2:40000]:" + text,
+		"error: no such user: 127.0.0.2:40000",
+		"[127.0.0.2:40000]127.0.0.2:40000:joined",
+	} {
+		if s, seq, sent, ok := parseDM([]byte(line)); ok {
+			t.Errorf("parseDM(%q) = %d %d %d, want no private bench line", line, s, seq, sent)
+		}
+	}
+	line := []byte("来自:[127.0.0.2:40000]的消息，内容是:" + text)
+	if n := testing.AllocsPerRun(100, func() { parseDM(line) }); n != 0 {
+		t.Errorf("parseDM allocates %v times", n)
+	}
+}
+
 func TestParseLineDoesNotAllocate(t *testing.T) {
 	line := []byte("[127.0.0.2:40000]127.0.0.2:40000:" + string(appendLine(nil, 3, 99, 123456789, 64)))
 	if n := testing.AllocsPerRun(100, func() { parseLine(line) }); n != 0 {
@@ -135,4 +168,26 @@ func ExampleResult_WriteSummary() {
 	//   latency (ms)  p50 0.100  p90 0.200  p99 0.300  p99.9 0.400  max 0.500
 	//   lost          0
 	//   duplicated    0
+}
+
+func ExampleResult_WriteSummary_idle() {
+	res := Result{
+		Workload: Idle, Room: "bench-00c0ffee", Rooms: 100, Clients: 10000, Parallel: 64,
+		Sent: 100, Expected: 10000, Deliveries: 10000,
+		Idle: &IdleResult{RoomSize: 100, ConnectSeconds: 2.5, Memory: &IdleMemory{
+			HeapBefore: 3 << 20, HeapAfter: 3<<20 + 10000*12288, HeapPerConn: 12288,
+			RSSBefore: 20 << 20, RSSAfter: 20<<20 + 10000*16384, RSSPerConn: 16384,
+			GoroutinesPerConn: 2, ConnsOpen: 10000,
+		}},
+	}
+	res.WriteSummary(os.Stdout)
+	// Output:
+	// parley bench idle: 10,000 idle clients in 100 rooms of at most 100 (bench-00c0ffee-0…99), 64 handshakes at a time
+	//   connected     10,000 clients in 2.50s
+	//   heap+stacks   3.0 MiB → 120.2 MiB: 12,288 bytes (12.0 KiB) per connection
+	//   resident      20.0 MiB → 176.2 MiB: 16,384 bytes (16.0 KiB) per connection
+	//   goroutines    2.00 per connection; the server counts 10,000 more connections open
+	//   note          the smallest of 3 reads; the heap includes garbage the server had not collected yet
+	//   alive         10,000 of 10,000 clients read the line said in their room (100 lines, one per room)
+	//   lost          0
 }

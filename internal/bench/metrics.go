@@ -40,11 +40,17 @@ type MetricsCheck struct {
 	SlowConsumers int64 `json:"slow_consumer_disconnects"`
 }
 
-// counters are the /metrics values a run reads.
+// counters are the /metrics values a run reads: the server's counters,
+// and the gauges of the memory it holds (Idle).
 type counters struct {
 	eventsOut     int64
 	bytesOut      int64
 	slowConsumers int64
+
+	heap       int64 // go_memstats_heap_inuse_bytes + go_memstats_stack_inuse_bytes
+	rss        int64 // process_resident_memory_bytes; 0 where the server cannot tell (not Linux)
+	goroutines int64 // go_goroutines
+	connsOpen  int64 // parley_connections_open
 }
 
 // scraper reads a server's /metrics.
@@ -90,6 +96,14 @@ func (s *scraper) read(ctx context.Context) (counters, error) {
 			c.bytesOut = counterValue(value)
 		case "parley_slow_consumer_disconnects_total":
 			c.slowConsumers = counterValue(value)
+		case "go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes":
+			c.heap += counterValue(value)
+		case "process_resident_memory_bytes":
+			c.rss = counterValue(value)
+		case "go_goroutines":
+			c.goroutines = counterValue(value)
+		case "parley_connections_open":
+			c.connsOpen = counterValue(value)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -101,7 +115,7 @@ func (s *scraper) read(ctx context.Context) (counters, error) {
 	return c, nil
 }
 
-// counterValue reads a counter's value, as the text format writes it
+// counterValue reads a counter's (or a gauge's) value, as the text format writes it
 // (1.234567e+06 is exact: Prometheus writes the shortest form that reads
 // back as the same float).
 func counterValue(s string) int64 {

@@ -2,7 +2,7 @@
 // speaks the raw text protocol over TCP (cheaper to parse than JSON, so the
 // load generator is not the bottleneck) and measures what a user feels:
 // delivered lines per second, latency from send to receipt, and lines lost
-// or duplicated on the way.
+// or duplicated on the way; and what a server pays for each connection.
 //
 // A run goes like this (workload fanout):
 //
@@ -27,10 +27,55 @@
 // buffer set small); the room hears which of them the server cut off, when
 // each goes offline.
 //
+// Workload dm pairs the clients (0 with 1, 2 with 3, …); each pair joins a
+// room of its own, bench-<random>-<pair>, and every client sends its
+// partner private messages, "to|NAME|b S SEQ T xxx…", paced or flat out as
+// in fanout. A message counts when the partner reads it ("from [NAME]: b
+// …"); the sender's own copy ("to [NAME]: b …") does not. With R 0 the
+// next message goes when the partner has read one of the sender's: the
+// sender's copy would only say that the server took the line, not that it
+// was delivered, and latency would then measure socket buffers.
+//
+// Workload idle measures what an idle connection costs the server. C
+// clients connect and join rooms of at most RoomSize (bench-<random>-0,
+// -1, …), so that the presence lines, which the protocol sends to the
+// whole lobby (online) and the whole room (joined), stay O(C·RoomSize)
+// rather than O(C²). Then nobody reads: the few presence lines that still
+// arrive wait in the socket buffers. The growth of the server's
+// go_memstats_heap_inuse_bytes + go_memstats_stack_inuse_bytes and of its
+// process_resident_memory_bytes, from before the first connection to when
+// all C are in, divided by C, is the memory per connection; each figure is
+// the smallest of a few reads. Then the first client of each room says one
+// line, and every client must read it: lost is C minus those that did.
+// Without /metrics the memory figures are left out and the rest still
+// runs. With Self the server shares the process, so the figures include
+// the load generator's side of every connection, and a garbage collection
+// (debug.FreeOSMemory) before each read makes them live memory; against
+// another server they include whatever garbage it has not yet collected.
+// A server's idle kick (--idle-timeout, 5m by default; off with Self) must
+// be off or longer than the run.
+//
+// Workload connect is a connection storm: C clients connect, Parallel
+// handshakes at a time, and each counts once it has its online line. It
+// reports connections per second (C over the time from the first dial to
+// the last online line) and each connection's time from its dial to its
+// online line. Once online, a client joins a room of its own
+// (bench-<random>-<i>) and stays there, silent, until the end, when all
+// close: the storm ends with C connections open, as after a server's
+// restart, and the lobby holds only the clients still in their handshake,
+// so each newcomer's online line goes to at most Parallel others rather
+// than to everyone. A handshake that fails is counted and the storm goes
+// on.
+//
 // When the server's /metrics is known (always with Self), Run reads
 // parley_events_out_total at both edges of the window and puts the
 // difference beside the number of lines the clients read over the same
-// window: they match within the lines in flight at the edges.
+// window: they match within the lines in flight at the edges. It also puts
+// parley_bytes_out_total's growth over the whole run beside the bytes the
+// clients read. In idle and connect the clients stop reading at a point
+// after which the server sends them nothing more (idle: their room's line;
+// connect: the answer to their /join, in a room nobody else enters), so
+// the two are equal there too.
 package bench
 
 import (
@@ -44,9 +89,27 @@ import (
 
 // The workloads.
 const (
-	Fanout = "fanout" // C clients in one room, S of them sending
-	Slow   = "slow"   // fanout plus clients that never read
+	Fanout  = "fanout"  // C clients in one room, S of them sending
+	Slow    = "slow"    // fanout plus clients that never read
+	DM      = "dm"      // C clients in pairs, each sending its partner private messages
+	Idle    = "idle"    // C idle connections: the server's memory per connection
+	Connect = "connect" // C clients connecting at once: connections per second
 )
+
+// Known reports whether workload is one of the workloads.
+func Known(workload string) bool {
+	switch workload {
+	case Fanout, Slow, DM, Idle, Connect:
+		return true
+	}
+	return false
+}
+
+// sendsLines reports whether workload sends bench lines for a measured
+// window (fanout, slow, dm), rather than only connecting (idle, connect).
+func sendsLines(workload string) bool {
+	return workload == Fanout || workload == Slow || workload == DM
+}
 
 // DefaultAddr is where Run connects without Addr or Self.
 const DefaultAddr = "localhost:9999"
@@ -54,10 +117,15 @@ const DefaultAddr = "localhost:9999"
 // MaxSize is the largest Size: the protocol's default --max-line.
 const MaxSize = 4096
 
+// dmPrefix bounds the "to|NAME|" before a private message's text, which
+// counts against the server's --max-line: a client's name is its address
+// (at most 47 bytes, "[" IPv6 "]:" port) or guest-N.
+const dmPrefix = len("to|") + 64 + len("|")
+
 // Options say what to run, and against which server. The zero value of a
 // field means its default unless it says otherwise.
 type Options struct {
-	// Workload is Fanout or Slow (Fanout).
+	// Workload is Fanout, Slow, DM, Idle or Connect (Fanout).
 	Workload string
 	// Addr is the server's TCP address (DefaultAddr); ignored with Self.
 	Addr string
@@ -73,23 +141,38 @@ type Options struct {
 	StartSelf func(queue int) (addr, metricsURL string, stop func(), err error)
 	// MetricsURL is the server's /metrics ("http://HOST:PORT/metrics"; a
 	// bare HOST:PORT is completed), read to cross-check the counts; ""
-	// skips the check. With Self it is the self-hosted server's.
+	// skips the check (and, in Idle, the memory figures). With Self it is
+	// the self-hosted server's.
 	MetricsURL string
 
-	// Clients is how many clients join the room (100).
+	// Clients is how many clients connect (100; Idle and Connect 5000, which
+	// with Self takes 10,000 file descriptors, two per connection). DM
+	// pairs them: it must be even.
 	Clients int
-	// Senders is how many of the clients send (10, at most Clients).
+	// Parallel bounds the handshakes (connect, wait for the online line,
+	// join the room) under way at once (64; Connect 256). The lobby holds
+	// at most that many of the run's clients, each hearing every
+	// newcomer's online line.
+	Parallel int
+
+	// The rest of this group is for Fanout, Slow and DM; Idle and Connect
+	// ignore it.
+
+	// Senders is how many of the clients send (10, at most Clients). In DM
+	// every client sends: 0 means Clients, and anything else is an error.
 	Senders int
 	// Rate is the lines per second that all senders send together, spread
 	// evenly over them; 0 is as fast as the server takes them.
 	Rate float64
 	// Inflight is, with Rate 0, how many lines each sender has in flight:
-	// it sends the next when one of its own comes back (1). There is no
-	// "no limit": lines piling up in socket buffers would measure the
-	// buffers (seconds of latency, stale send times), not the server.
+	// it sends the next when one of its own comes back (in DM: when its
+	// partner has read one) (1). There is no "no limit": lines piling up
+	// in socket buffers would measure the buffers (seconds of latency,
+	// stale send times), not the server.
 	Inflight int
 	// Size is the length of a line's text in bytes (64); a text never gets
-	// shorter than the numbers it carries.
+	// shorter than the numbers it carries. In DM it is at most MaxSize
+	// less the "to|NAME|" before it.
 	Size int
 	// Warmup is how long lines are sent before the measured window; 0 is
 	// no warm-up.
@@ -99,8 +182,18 @@ type Options struct {
 	// Stuck is how many clients never read, in the Slow workload (1).
 	Stuck int
 
+	// RoomSize is, in Idle, the most clients in one room (100).
+	RoomSize int
+
 	// Progress, if set, gets a line a second while the run goes on.
 	Progress io.Writer
+}
+
+// Check reports what is wrong with o, as Run would: a command can tell a
+// usage error from a failed run.
+func (o Options) Check() error {
+	_, err := o.withDefaults()
+	return err
 }
 
 // withDefaults fills in the defaults and checks o.
@@ -111,8 +204,21 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
+	many := o.Workload == Idle || o.Workload == Connect
 	if o.Clients == 0 {
 		o.Clients = 100
+		if many {
+			o.Clients = 5000
+		}
+	}
+	if o.Parallel == 0 {
+		o.Parallel = 64
+		if o.Workload == Connect {
+			o.Parallel = 256
+		}
+	}
+	if o.Workload == DM && o.Senders == 0 {
+		o.Senders = o.Clients
 	}
 	if o.Senders == 0 {
 		o.Senders = min(10, o.Clients)
@@ -129,21 +235,39 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Stuck == 0 && o.Workload == Slow {
 		o.Stuck = 1
 	}
-	if o.Workload == Fanout {
+	if o.Workload != Slow {
 		o.Stuck = 0
+	}
+	if o.RoomSize == 0 {
+		o.RoomSize = 100
 	}
 	if o.MetricsURL != "" {
 		o.MetricsURL = metricsURL(o.MetricsURL)
+	}
+	if many { // what they do not use stays out of their result
+		o.Senders, o.Rate, o.Inflight, o.Size, o.Warmup, o.Duration = 0, 0, 0, 0, 0, 0
 	}
 	return o, o.check()
 }
 
 func (o Options) check() error {
 	switch {
-	case o.Workload != Fanout && o.Workload != Slow:
-		return fmt.Errorf("unknown workload %q (want %s or %s)", o.Workload, Fanout, Slow)
+	case !Known(o.Workload):
+		return fmt.Errorf("unknown workload %q (want %s, %s, %s, %s or %s)", o.Workload, Fanout, Slow, DM, Idle, Connect)
 	case o.Clients < 1:
 		return fmt.Errorf("clients must be at least 1, not %d", o.Clients)
+	case o.Parallel < 1:
+		return fmt.Errorf("parallel must be at least 1, not %d", o.Parallel)
+	case o.RoomSize < 1:
+		return fmt.Errorf("room size must be at least 1, not %d", o.RoomSize)
+	case o.SelfQueue < 0:
+		return errors.New("the self-hosted server's queue must not be negative")
+	case !sendsLines(o.Workload):
+		return nil
+	case o.Workload == DM && o.Clients%2 != 0:
+		return fmt.Errorf("dm pairs the clients: clients must be even, not %d", o.Clients)
+	case o.Workload == DM && o.Senders != o.Clients:
+		return fmt.Errorf("in dm every client sends: senders must be clients (%d), not %d", o.Clients, o.Senders)
 	case o.Senders < 1 || o.Senders > o.Clients:
 		return fmt.Errorf("senders must be between 1 and clients (%d), not %d", o.Clients, o.Senders)
 	case o.Rate < 0:
@@ -152,12 +276,12 @@ func (o Options) check() error {
 		return fmt.Errorf("inflight must be at least 1, not %d", o.Inflight)
 	case o.Size < 1 || o.Size > MaxSize:
 		return fmt.Errorf("size must be between 1 and %d, not %d", MaxSize, o.Size)
+	case o.Workload == DM && o.Size > MaxSize-dmPrefix:
+		return fmt.Errorf("in dm size must be at most %d (the \"to|NAME|\" before the text counts against the server's --max-line), not %d", MaxSize-dmPrefix, o.Size)
 	case o.Warmup < 0 || o.Duration < 0:
 		return errors.New("warm-up and duration must not be negative")
 	case o.Stuck < 0:
 		return errors.New("stuck must not be negative")
-	case o.SelfQueue < 0:
-		return errors.New("the self-hosted server's queue must not be negative")
 	}
 	return nil
 }

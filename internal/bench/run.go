@@ -3,11 +3,13 @@ package bench
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -15,18 +17,20 @@ import (
 type run struct {
 	// Static after newRun (or Run, for addr, spread and metrics).
 	o       Options
-	addr    string   // the server's TCP address, resolved
-	spread  bool     // source addresses over 127.0.0.x
-	metrics *scraper // nil without /metrics
-	room    string
+	addr    string    // the server's TCP address, resolved
+	spread  bool      // source addresses over 127.0.0.x
+	metrics *scraper  // nil without /metrics
+	room    string    // the room, or with rooms > 0 the stem of the rooms' names
+	rooms   int       // DM, Idle, Connect: the clients are in room-0…room-(rooms-1)
 	base    time.Time // the run's clock: bench lines carry time since base
-	bufSize int       // each reader's buffer
+	bufSize int       // each client's read buffer
 	clients []*client // the readers; the first Senders of them send
 	stuck   []*client // Slow: the clients that never read
 	senders []*sender
 	lat     *latencies
 
-	noSpread atomic.Bool // binding 127.0.0.x failed: use the default
+	noSpread atomic.Bool  // binding 127.0.0.x failed: use the default
+	inRoom   atomic.Int64 // clients whose handshake is over (progress)
 
 	// Written before started is closed, read after.
 	t0  time.Duration // when the senders started
@@ -38,17 +42,20 @@ type run struct {
 	stopOnce sync.Once
 	downOnce sync.Once
 	sending  sync.WaitGroup // the senders
-	reading  sync.WaitGroup // the clients' goroutines
+	reading  sync.WaitGroup // the readers
 
 	dropped int   // readers that ended before teardown
 	dropErr error // why the first of them did
 }
 
-// dialParallel bounds the handshakes under way at once; stuckBuffer is the
-// receive buffer of a client that never reads.
+// stuckBuffer is the receive buffer of a client that never reads.
+// quietBuffer is the read buffer of a client in Idle and Connect, which
+// reads only presence and its room's line (a longer line, say in the
+// lobby's history, is cut short): small, so that with Self it weighs
+// little in the memory per connection.
 const (
-	dialParallel = 64
-	stuckBuffer  = 1024
+	stuckBuffer = 1024
+	quietBuffer = 512
 )
 
 func newRun(o Options, addr string) *run {
@@ -63,8 +70,25 @@ func newRun(o Options, addr string) *run {
 		stop:    make(chan struct{}),
 		quit:    make(chan struct{}),
 	}
+	switch o.Workload {
+	case DM:
+		r.rooms = o.Clients / 2
+	case Idle:
+		r.rooms = (o.Clients + o.RoomSize - 1) / o.RoomSize
+	case Connect:
+		r.rooms = o.Clients
+	}
+	if !sendsLines(o.Workload) {
+		r.bufSize = quietBuffer
+	}
 	for i := range o.Clients {
-		c := &client{id: i, next: make([]int64, o.Senders)}
+		c := &client{id: i}
+		switch o.Workload {
+		case DM:
+			c.next = make([]int64, 1) // its partner's
+		case Fanout, Slow:
+			c.next = make([]int64, o.Senders)
+		}
 		if i < o.Senders {
 			if o.Rate == 0 {
 				c.credit = make(chan struct{}, o.Inflight)
@@ -79,45 +103,81 @@ func newRun(o Options, addr string) *run {
 	return r
 }
 
-// connect connects clients and has them join the room, dialParallel at a
-// time; each reader then goes on reading. It returns once every handshake
-// is over, with the first error if one failed.
-func (r *run) connect(ctx context.Context, clients []*client) error {
-	ctx, cancel := context.WithCancel(ctx)
+// roomOf is the room client id joins.
+func (r *run) roomOf(id int) string {
+	switch r.o.Workload {
+	case DM:
+		return fmt.Sprintf("%s-%d", r.room, id/2)
+	case Idle:
+		return fmt.Sprintf("%s-%d", r.room, id/r.o.RoomSize)
+	case Connect:
+		return fmt.Sprintf("%s-%d", r.room, id)
+	}
+	return r.room
+}
+
+// connect connects clients and has each join its room, Parallel
+// handshakes at a time; a reader then goes on reading on a goroutine of
+// its own (not a stuck client, nor one in Idle or Connect). It returns
+// once every handshake is over. The first one that fails cancels the rest
+// and connect returns its error, unless keepGoing: then each failure stays
+// in its client's err, and only ctx's end is an error.
+func (r *run) connect(ctx context.Context, clients []*client, keepGoing bool) error {
+	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sem := make(chan struct{}, dialParallel)
 	var (
-		ready    sync.WaitGroup
+		next     atomic.Int64 // the next client to connect
+		workers  sync.WaitGroup
 		failOnce sync.Once
 		firstErr error
 	)
-	for _, c := range clients {
-		ready.Add(1)
-		r.reading.Add(1)
-		go func() {
-			defer r.reading.Done()
-			err := r.join(ctx, c, sem)
-			if err != nil {
-				failOnce.Do(func() { firstErr = fmt.Errorf("client %d: %w", c.id, err); cancel() })
+	reads := sendsLines(r.o.Workload)
+	for range min(r.o.Parallel, len(clients)) {
+		workers.Go(func() {
+			for hctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(clients) {
+					return
+				}
+				c := clients[i]
+				err := r.join(hctx, c)
+				switch {
+				case err == nil:
+					r.inRoom.Add(1)
+					if reads && !c.stuck {
+						r.reading.Add(1) // before connect returns, so before teardown waits
+						go func() {
+							defer r.reading.Done()
+							c.readLoop(r)
+						}()
+					}
+				case keepGoing:
+					c.err = err
+				default:
+					failOnce.Do(func() { firstErr = fmt.Errorf("client %d: %w", c.id, withHint(err)); cancel() })
+				}
 			}
-			ready.Done()
-			if err == nil && !c.stuck {
-				c.readLoop(r)
-			}
-		}()
+		})
 	}
-	ready.Wait()
+	workers.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return firstErr
 }
 
-// join connects c and has it join the room.
-func (r *run) join(ctx context.Context, c *client, sem chan struct{}) error {
-	select {
-	case sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+// withHint explains running out of file descriptors.
+func withHint(err error) error {
+	if errors.Is(err, syscall.EMFILE) {
+		return fmt.Errorf("%w (raise the limit, ulimit -n; with --self every connection takes two)", err)
 	}
-	defer func() { <-sem }()
+	return err
+}
+
+// join connects c and has it join its room. A connection whose handshake
+// failed is closed.
+func (r *run) join(ctx context.Context, c *client) error {
+	c.dialAt = time.Now()
 	if err := r.dial(ctx, c); err != nil {
 		return err
 	}
@@ -127,12 +187,16 @@ func (r *run) join(ctx context.Context, c *client, sem chan struct{}) error {
 	c.rd = bufio.NewReaderSize(c.conn, r.bufSize)
 	c.conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Now()) })
-	err := c.handshake(r.room)
+	err := c.handshake(r.roomOf(c.id))
 	if !stop() && err == nil {
 		err = ctx.Err() // and the deadline is in the past
 	}
+	if err != nil {
+		c.conn.Close()
+		return err
+	}
 	c.conn.SetDeadline(time.Time{})
-	return err
+	return nil
 }
 
 // measure starts the senders and stops them when the window ends, taking
@@ -142,6 +206,9 @@ func (r *run) measure(ctx context.Context) (edges [2]int64, err error) {
 	r.win = window{start: int64(r.t0 + r.o.Warmup), end: int64(r.t0 + r.o.Warmup + r.o.Duration)}
 	close(r.started)
 	for _, s := range r.senders {
+		if r.o.Workload == DM { // every name is known: the handshakes are over
+			s.prefix = []byte("to|" + r.clients[s.idx^1].name + "|")
+		}
 		r.sending.Add(1)
 		go func() {
 			defer r.sending.Done()
@@ -204,11 +271,20 @@ func (r *run) sentInWindow() int64 {
 	return n
 }
 
+// copies is how many clients read each bench line: every client in fanout
+// and slow, the partner alone in DM.
+func (r *run) copies() int64 {
+	if r.o.Workload == DM {
+		return 1
+	}
+	return int64(len(r.clients))
+}
+
 // drain waits until every line of the window has reached every reader, or
 // until nothing more arrives for a second.
 func (r *run) drain(ctx context.Context) {
 	const quiet = time.Second
-	want := r.sentInWindow() * int64(len(r.clients))
+	want := r.sentInWindow() * r.copies()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	last, since := int64(-1), time.Now()

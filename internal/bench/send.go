@@ -3,10 +3,14 @@ package bench
 import "time"
 
 // sender writes one client's bench lines, paced (a rate) or as fast as its
-// own lines come back (a limit in flight).
+// own lines come back (a limit in flight). In DM each line is a private
+// message to the client's partner.
 type sender struct {
 	c   *client
 	idx int // the client's index, S in its lines
+	// prefix goes before each line: "to|NAME|" in DM (set once the
+	// partner's name is known, before the sender starts), nil otherwise.
+	prefix []byte
 
 	// Owned by run; read by Run once it has ended. (A write that fails
 	// ends the sender; its reader sees the same connection end.)
@@ -40,6 +44,7 @@ func (s *sender) write(r *run, n int) bool {
 	}
 	s.buf = s.buf[:0]
 	for range n {
+		s.buf = append(s.buf, s.prefix...)
 		s.buf = appendLine(s.buf, s.idx, s.seq, now, r.o.Size)
 		s.seq++
 	}
@@ -80,7 +85,7 @@ func (s *sender) paced(r *run) {
 }
 
 // inflight keeps Inflight lines in flight: it sends the next line when one
-// of its own comes back.
+// of its own comes back (in DM: when its partner has read one).
 func (s *sender) inflight(r *run) {
 	n := r.o.Inflight
 	for s.write(r, n) {
