@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"parley/internal/server"
+	"slices"
 	"syscall"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 const benchUsage = `usage: parley bench WORKLOAD [--addr HOST:PORT [--metrics URL] | --self] [flags]
 
 Loads a Parley server and measures it: progress on stderr once a second,
-then a summary on stdout (with --json, one JSON object). It ends by itself
-after the warm-up and the measured window.
+then a summary on stdout (with --json, one JSON object). It ends by itself:
+fanout, slow and dm after the warm-up and the measured window, idle and
+connect once every client is in and checked.
 
 Workloads:
   fanout   --clients clients join one room; --senders of them send lines of
@@ -31,11 +33,30 @@ Workloads:
            lost and duplicated.
   slow     fanout plus --stuck clients in the room that never read; reports
            how many of them the server disconnected.
+  dm       --clients clients (even) in pairs, each pair in a room of its
+           own; every client sends its partner private messages (to|NAME|…)
+           at --rate in all, or flat out with --inflight messages in flight
+           (the next goes when the partner has read one). Reports as fanout;
+           only the partner's copy is a delivery, not the sender's echo.
+  idle     --clients idle connections (default 5000), in rooms of at most
+           --room-size. Reports the server's memory per connection (heap +
+           stacks, and resident) from /metrics (--metrics or --self; without
+           it, no memory figures), then has one client per room say a line
+           that every client must read. The server's --idle-timeout must be
+           off or longer than the run (the --self server has it off), and
+           its --max-conns high enough.
+  connect  a connection storm: --clients clients (default 5000) connect,
+           --parallel handshakes at a time; each joins a room of its own
+           once online and stays until all are in, then all close. Reports
+           connections/s (from the first dial to the last online line) and
+           the time from dial to online line, p50…max.
 
 With --self the server runs inside this process (in memory, no flood
-control); otherwise start one with --rate 0, or flood control paces the
-senders. With /metrics known (--metrics, or --self) the count of events the
-server wrote is put beside the lines the clients read.
+control, no idle kick, no connection caps; with idle, the memory figures
+include this process's side of each connection, and each connection takes
+two file descriptors); otherwise start one with --rate 0, or flood control
+paces the senders. With /metrics known (--metrics, or --self) the bytes the
+server wrote are put beside the bytes the clients read.
 
 Exit status: 0 after a run, 1 when it fails, 2 for a usage error.
 
@@ -44,8 +65,8 @@ Flags:
 
 // benchCmd runs `parley bench`; it returns the exit status.
 func benchCmd(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || (args[0] != bench.Fanout && args[0] != bench.Slow) {
-		fs := benchFlags(bench.Slow, &bench.Options{}, new(bool), stderr)
+	if len(args) == 0 || !bench.Known(args[0]) {
+		fs := benchFlags("", &bench.Options{}, new(bool), stderr)
 		fs.Usage()
 		if len(args) > 0 && args[0] != "-h" && args[0] != "-help" && args[0] != "--help" {
 			fmt.Fprintf(stderr, "\nparley bench: unknown workload %q\n", args[0])
@@ -74,6 +95,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "parley bench: --queue is the --self server's")
 		return 2
 	}
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(stderr, "parley bench %s: %v\n", o.Workload, err)
+		return 2
+	}
 	o.Progress = stderr
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,28 +121,57 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// benchFlags declares the flags of one workload into o.
+// benchFlags declares the flags of one workload into o; "" declares every
+// workload's, for the usage.
 func benchFlags(workload string, o *bench.Options, asJSON *bool, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("bench "+workload, flag.ContinueOnError)
+	name := "bench"
+	if workload != "" {
+		name += " " + workload
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), benchUsage)
 		fs.PrintDefaults()
 	}
+	all := workload == ""
+	is := func(ws ...string) bool { return all || slices.Contains(ws, workload) }
 	fs.StringVar(&o.Addr, "addr", bench.DefaultAddr, "the server's TCP address")
 	fs.BoolVar(&o.Self, "self", false, "run against a server started in this process")
-	fs.StringVar(&o.MetricsURL, "metrics", "", "the server's /metrics `URL` (or HOST:PORT), to cross-check the counts")
+	fs.StringVar(&o.MetricsURL, "metrics", "", "the server's /metrics `URL` (or HOST:PORT), to cross-check the counts (and for idle's memory figures)")
 	fs.IntVar(&o.SelfQueue, "queue", 0, "with --self: the server's --queue (default 1024)")
-	fs.IntVar(&o.Clients, "clients", 100, "clients in the room")
-	fs.IntVar(&o.Senders, "senders", 0, "how many of the clients send (default 10, or every client if fewer)")
-	fs.Float64Var(&o.Rate, "rate", 0, "lines per second sent, all senders together; 0 is as fast as the server takes them")
-	fs.IntVar(&o.Inflight, "inflight", 1, "with --rate 0: lines in flight per sender (the next goes when one of its own comes back)")
-	fs.IntVar(&o.Size, "size", 64, "bytes of text per line")
-	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "time sent before measuring")
-	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "the measured window")
-	fs.BoolVar(asJSON, "json", false, "print the summary as one JSON object")
-	if workload == bench.Slow {
-		fs.IntVar(&o.Stuck, "stuck", 1, "clients in the room that never read")
+	switch {
+	case all:
+		fs.IntVar(&o.Clients, "clients", 0, "clients (default 100; idle and connect 5000)")
+		fs.IntVar(&o.Parallel, "parallel", 0, "handshakes under way at once (default 64; connect 256)")
+	case workload == bench.Idle || workload == bench.Connect:
+		fs.IntVar(&o.Clients, "clients", 5000, "clients that connect")
+	default:
+		fs.IntVar(&o.Clients, "clients", 100, "clients that connect")
 	}
+	switch {
+	case all:
+	case workload == bench.Connect:
+		fs.IntVar(&o.Parallel, "parallel", 256, "handshakes under way at once")
+	default:
+		fs.IntVar(&o.Parallel, "parallel", 64, "handshakes under way at once")
+	}
+	if is(bench.Fanout, bench.Slow) {
+		fs.IntVar(&o.Senders, "senders", 0, "fanout, slow: how many of the clients send (default 10, or every client if fewer)")
+	}
+	if is(bench.Fanout, bench.Slow, bench.DM) {
+		fs.Float64Var(&o.Rate, "rate", 0, "lines per second sent, all senders together; 0 is as fast as the server takes them")
+		fs.IntVar(&o.Inflight, "inflight", 1, "with --rate 0: lines in flight per sender (the next goes when one of its own comes back; dm: when the partner read one)")
+		fs.IntVar(&o.Size, "size", 64, "bytes of text per line")
+		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "time sent before measuring")
+		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "the measured window")
+	}
+	if is(bench.Slow) {
+		fs.IntVar(&o.Stuck, "stuck", 1, "slow: clients in the room that never read")
+	}
+	if is(bench.Idle) {
+		fs.IntVar(&o.RoomSize, "room-size", 100, "idle: the most clients in one room")
+	}
+	fs.BoolVar(asJSON, "json", false, "print the summary as one JSON object")
 	return fs
 }

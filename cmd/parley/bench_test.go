@@ -36,6 +36,68 @@ func TestBenchSelfJSON(t *testing.T) {
 	}
 }
 
+// TestBenchWorkloadsSelfJSON runs each of dm, idle and connect small
+// against a self-hosted server and reads what a script would.
+func TestBenchWorkloadsSelfJSON(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		ok   func(res benchJSON) bool
+	}{
+		{[]string{"dm", "--clients", "4", "--duration", "300ms", "--warmup", "100ms"},
+			func(res benchJSON) bool { return res.Rooms == 2 && res.Deliveries > 0 && res.Deliveries == res.Sent }},
+		{[]string{"idle", "--clients", "20", "--room-size", "5"},
+			func(res benchJSON) bool {
+				// (Memory per connection is internal/bench's to check: 20
+				// clients cost too little to stand out of this process.)
+				return res.Rooms == 4 && res.Deliveries == 20 && res.Idle != nil && res.Idle.Memory != nil && res.Idle.Memory.HeapAfter > 0
+			}},
+		{[]string{"connect", "--clients", "20", "--parallel", "4"},
+			func(res benchJSON) bool {
+				return res.Connect != nil && res.Connect.Online == 20 && res.Connect.PerSec > 0 && res.Latency.Count == 20
+			}},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"bench"}, c.args...)
+		args = append(args, "--self", "--json")
+		if code := run(args, &stdout, &stderr, noEnv); code != 0 {
+			t.Errorf("%q: exit status %d; stderr:\n%s", args, code, stderr.String())
+			continue
+		}
+		var res benchJSON
+		if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+			t.Errorf("%q: stdout is not one JSON object: %v\n%s", args, err, stdout.String())
+			continue
+		}
+		if res.Workload != c.args[0] || res.Lost != 0 || res.Metrics == nil || !res.Metrics.OK || !c.ok(res) {
+			t.Errorf("%q: summary %s", args, stdout.String())
+		}
+	}
+}
+
+// benchJSON is what the tests read of bench's JSON.
+type benchJSON struct {
+	Workload   string `json:"workload"`
+	Rooms      int    `json:"rooms"`
+	Sent       int64  `json:"sent"`
+	Deliveries int64  `json:"deliveries"`
+	Lost       int64  `json:"lost"`
+	Latency    struct {
+		Count int64 `json:"count"`
+	} `json:"latency_ms"`
+	Idle *struct {
+		Memory *struct {
+			HeapAfter int64 `json:"heap_after"`
+		} `json:"memory"`
+	} `json:"idle"`
+	Connect *struct {
+		Online int     `json:"online"`
+		PerSec float64 `json:"per_s"`
+	} `json:"connect"`
+	Metrics *struct {
+		OK bool `json:"ok"`
+	} `json:"metrics"`
+}
+
 func TestBenchUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"bench"},
@@ -44,14 +106,28 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "fanout", "--self", "--addr", "localhost:1"},
 		{"bench", "fanout", "--queue", "8"},
 		{"bench", "fanout", "--no-such-flag"},
+		{"bench", "dm", "--clients", "3"},
+		{"bench", "dm", "--senders", "2"},
+		{"bench", "dm", "--size", "4090"},
+		{"bench", "idle", "--rate", "10"},
+		{"bench", "idle", "--room-size", "-1"},
+		{"bench", "connect", "--parallel", "-1"},
+		{"bench", "connect", "--room-size", "5"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr, noEnv); code != 2 {
 			t.Errorf("%q: exit status %d, want 2; stderr:\n%s", args, code, stderr.String())
 		}
 	}
-	var stdout, stderr bytes.Buffer
-	if code := run([]string{"bench", "slow", "-h"}, &stdout, &stderr, noEnv); code != 0 || !strings.Contains(stderr.String(), "-stuck") {
-		t.Errorf("bench slow -h: exit status %d; stderr:\n%s", code, stderr.String())
+	var stderr bytes.Buffer
+	run([]string{"bench", "dm", "--clients", "3"}, new(bytes.Buffer), &stderr, noEnv)
+	if !strings.Contains(stderr.String(), "clients must be even") {
+		t.Errorf("bench dm --clients 3 says:\n%s", stderr.String())
+	}
+	for workload, flag := range map[string]string{"slow": "-stuck", "idle": "-room-size", "connect": "-parallel"} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"bench", workload, "-h"}, &stdout, &stderr, noEnv); code != 0 || !strings.Contains(stderr.String(), flag) {
+			t.Errorf("bench %s -h: exit status %d; stderr:\n%s", workload, code, stderr.String())
+		}
 	}
 }
