@@ -18,11 +18,7 @@ func (s *Store) AppendMessages(ctx context.Context, msgs []store.Message) error 
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO messages
-			(id, room, room_name, sender, addr, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
+		ins := tx.StmtContext(ctx, s.insMsg)
 		defer ins.Close()
 		for _, m := range msgs {
 			_, err := ins.ExecContext(ctx, m.ID, m.Room, m.RoomName, m.From, m.Addr, m.Text, m.TS.UnixMilli())

@@ -88,6 +88,8 @@ type Store struct {
 	uri string  // the file's SQLite URI, without parameters; "" for Memory
 	w   *sql.DB // the one writer connection; every write goes here
 	r   *sql.DB // read-only connections; the same as w for Memory
+
+	insMsg *sql.Stmt // on w: prepared once, not for every group commit
 }
 
 // Open opens the SQLite database at path, creating it if it does not exist,
@@ -113,6 +115,10 @@ func open(path, extra string) (*Store, error) {
 	}
 	if err == nil {
 		err = s.setUp(context.Background())
+	}
+	if err == nil {
+		s.insMsg, err = s.w.Prepare(`INSERT INTO messages
+			(id, room, room_name, sender, addr, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)`)
 	}
 	if err != nil {
 		s.Close()
@@ -231,6 +237,9 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 // into the file when the last connection closes.
 func (s *Store) Close() error {
 	var errs []error
+	if s.insMsg != nil {
+		errs = append(errs, s.insMsg.Close())
+	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
