@@ -51,12 +51,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Wait waits until every session ServeHTTP started has ended.
 func (h *Handler) Wait() { h.wg.Wait() }
 
+// bufPool holds message buffers (*[]byte) between messages.
+var bufPool = sync.Pool{New: func() any { return new([]byte) }}
+
 // conn is a chat.Conn on a WebSocket.
 type conn struct {
 	ws   *websocket.Conn
 	max  int
 	addr string
-	buf  []byte
+	buf  *[]byte // the current message's, from bufPool; nil while waiting
 
 	mu       sync.Mutex
 	deadline time.Time // for writes; guarded by mu
@@ -67,17 +70,26 @@ func (c *conn) ReadLine() ([]byte, error) {
 	// No read deadline: a cancelled read context closes a WebSocket, and the
 	// idle kick must still be able to write its bye. The hub's idle timer
 	// does the kicking; Close ends this read.
+	//
+	// The previous message's buffer goes back to the pool before waiting
+	// for the next: an idle connection holds none.
+	if c.buf != nil {
+		bufPool.Put(c.buf)
+		c.buf = nil
+	}
 	_, r, err := c.ws.Reader(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	if c.buf == nil {
-		c.buf = make([]byte, c.max+1)
+	c.buf = bufPool.Get().(*[]byte)
+	if cap(*c.buf) < c.max+1 {
+		*c.buf = make([]byte, c.max+1)
 	}
-	n, err := io.ReadFull(r, c.buf)
+	buf := (*c.buf)[:c.max+1]
+	n, err := io.ReadFull(r, buf)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return c.buf[:n], nil
+		return buf[:n], nil
 	case err != nil:
 		return nil, err
 	}
