@@ -48,9 +48,11 @@ func New() *Codec { return &Codec{} }
 // Slot is the JSON mode's slot in an event's encoding cache.
 func (*Codec) Slot() int { return chat.SlotJSON }
 
-// Parse decodes one JSON line into a command. The object is decoded into a
-// map first so that keys match exactly: encoding/json matches struct fields
-// case-insensitively, and "Text" or "ID" are unknown fields, to be ignored.
+// Parse decodes one JSON line into a command. Keys match exactly, as in a
+// map (encoding/json matches struct fields case-insensitively, and "Text" or
+// "ID" are unknown fields, to be ignored); of a key given twice, the last one
+// counts. A valid object is walked in place (scanObject); anything else goes
+// to encoding/json, which names what is wrong with it.
 func (*Codec) Parse(line []byte) chat.Command {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
@@ -60,56 +62,88 @@ func (*Codec) Parse(line []byte) chat.Command {
 		// Each run of invalid bytes becomes one U+FFFD, as in text mode.
 		line = bytes.ToValidUTF8(line, []byte("\uFFFD"))
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(line, &obj); err != nil {
-		return badRequest(nil, describe(err))
+	f, ok := scanObject(line)
+	if !ok {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(line, &obj); err != nil {
+			return badRequest(nil, describe(err))
+		}
+		if obj == nil {
+			return badRequest(nil, "want an object, got null")
+		}
+		for i, key := range fieldKeys {
+			f[i] = obj[key]
+		}
 	}
-	if obj == nil {
-		return badRequest(nil, "want an object, got null")
-	}
-	ref, ok := validRef(obj["id"])
+	return f.command()
+}
+
+// fields holds the raw JSON value of each key Parse reads, without the white
+// space around it (as a json.RawMessage); nil if the key is absent.
+type fields [numFields][]byte
+
+// The keys Parse reads. The string fields come first, in the order their
+// types are checked: the first one of the wrong type is the error.
+const (
+	fieldOp = iota
+	fieldText
+	fieldTo
+	fieldName
+	fieldRoom
+	fieldPassword
+	fieldID
+	fieldLimit
+	fieldBefore
+	numFields
+
+	numStrings = fieldPassword + 1
+)
+
+var fieldKeys = [numFields]string{"op", "text", "to", "name", "room", "password", "id", "limit", "before"}
+
+// command checks the fields and turns them into a command. Only the op's own
+// fields count, but any string field of the wrong type is a bad request.
+func (f *fields) command() chat.Command {
+	ref, ok := validRef(f[fieldID])
 	if !ok {
 		return badRequest(nil, "id must be a string or a number")
 	}
-	var op, text, to, name, room, password *string
-	for _, f := range [...]struct {
-		key string
-		p   **string
-	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}, {"password", &password}} {
-		raw := obj[f.key]
+	var s stringFields
+	for i := range numStrings {
+		raw := f[i]
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
 		}
 		if raw[0] != '"' {
-			return badRequest(ref, "field "+f.key+": want string, got "+kindOf(raw))
+			return badRequest(ref, "field "+fieldKeys[i]+": want string, got "+kindOf(raw))
 		}
-		v := new(string)
-		if err := json.Unmarshal(raw, v); err != nil {
+		v, err := unquote(raw)
+		if err != nil {
 			return badRequest(ref, describe(err))
 		}
-		*f.p = v
+		s[i] = stringField{v, true}
 	}
-	if op == nil {
+	if !s[fieldOp].ok {
 		return badRequest(ref, "missing op")
 	}
 	cmd := chat.Command{Ref: ref}
 	var missing string
-	switch *op {
+	switch string(s[fieldOp].b) {
 	case "say":
 		cmd.Op = chat.OpSay
-		cmd.Text, missing = field(text, "text")
+		cmd.Text, missing = s.get(fieldText)
 	case "dm":
 		cmd.Op = chat.OpDM
-		cmd.Name, missing = field(to, "to")
+		cmd.Name, missing = s.get(fieldTo)
 		if missing == "" {
-			cmd.Text, missing = field(text, "text")
+			cmd.Text, missing = s.get(fieldText)
 		}
 	case "nick":
 		cmd.Op = chat.OpNick
-		cmd.Name, missing = field(name, "name")
+		cmd.Name, missing = s.get(fieldName)
 	case "join":
 		cmd.Op = chat.OpJoin
-		cmd.Room, missing = field(room, "room")
+		cmd.Room, missing = s.get(fieldRoom)
 	case "who":
 		cmd.Op = chat.OpWho
 	case "rooms":
@@ -120,32 +154,64 @@ func (*Codec) Parse(line []byte) chat.Command {
 		cmd.Op = chat.OpQuit
 	case "register":
 		cmd.Op = chat.OpRegister
-		cmd.Text, missing = field(password, "password")
+		cmd.Text, missing = s.get(fieldPassword)
 	case "login":
 		cmd.Op = chat.OpLogin
-		cmd.Name, missing = field(name, "name")
+		cmd.Name, missing = s.get(fieldName)
 		if missing == "" {
-			cmd.Text, missing = field(password, "password")
+			cmd.Text, missing = s.get(fieldPassword)
 		}
 	case "history":
 		cmd.Op = chat.OpHistory
-		cmd.Room, _ = field(room, "room")
-		limit, why := wholeNumber(obj["limit"], maxLimit)
+		cmd.Room, _ = s.get(fieldRoom)
+		limit, why := wholeNumber(f[fieldLimit], maxLimit)
 		if why != "" {
 			return badRequest(ref, "field limit: "+why)
 		}
-		before, why := wholeNumber(obj["before"], math.MaxInt64)
+		before, why := wholeNumber(f[fieldBefore], math.MaxInt64)
 		if why != "" {
 			return badRequest(ref, "field before: "+why)
 		}
 		cmd.Limit, cmd.Before = int(limit), before
 	default:
-		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(*op)}}
+		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(string(s[fieldOp].b))}}
 	}
 	if missing != "" {
 		return badRequest(ref, "missing "+missing)
 	}
 	return cmd
+}
+
+// stringField is a decoded string field; ok is false if it is absent or
+// null. b may point into the line, so only a copy goes into the command.
+type stringField struct {
+	b  []byte
+	ok bool
+}
+
+type stringFields [numStrings]stringField
+
+// get returns the field's value, or its key if it is missing.
+func (s *stringFields) get(i int) (string, string) {
+	if !s[i].ok {
+		return "", fieldKeys[i]
+	}
+	return string(s[i].b), ""
+}
+
+// unquote decodes raw, a valid JSON string, exactly as encoding/json does.
+// Without a backslash the contents are the value: they hold no control
+// character (raw is valid JSON) and no invalid UTF-8 (Parse replaced it).
+func unquote(raw []byte) ([]byte, error) {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner, nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
 }
 
 // maxLimit is where a history limit stops growing: the hub caps it far lower
@@ -228,13 +294,6 @@ func kindOf(raw json.RawMessage) string {
 		return "bool"
 	}
 	return "number"
-}
-
-func field(v *string, name string) (string, string) {
-	if v == nil {
-		return "", name
-	}
-	return *v, ""
 }
 
 func badRequest(ref []byte, why string) chat.Command {
