@@ -302,6 +302,9 @@ func (h *Hub) removeSession(s *Session) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	id := s.ident.Load()
+	if id == nil {
+		return // never added: refused during shutdown
+	}
 	if h.names[id.key] == s {
 		delete(h.names, id.key)
 	}
