@@ -100,7 +100,10 @@ func checkLatency(t *testing.T, l Latency, deliveries int64) {
 
 // TestSlowSelf: one client in the room never reads, the server's queue is
 // small and the lines are long: the server cuts it off, and the others
-// still get everything.
+// still get everything. The run must send enough to fill the kernel's
+// buffers for the non-reader (some 4 MB) and then its queue, with a pause
+// of up to 250 ms in between while the room waits for it: on a loaded
+// machine under -race that takes more than a second.
 func TestSlowSelf(t *testing.T) {
 	res, err := Run(t.Context(), Options{
 		Workload: Slow,
@@ -108,9 +111,9 @@ func TestSlowSelf(t *testing.T) {
 		SelfQueue: 32,
 		Clients:   10,
 		Senders:   2,
-		Inflight:  4,
+		Inflight:  8,
 		Size:      4000,
-		Duration:  time.Second,
+		Duration:  3 * time.Second,
 		Warmup:    500 * time.Millisecond,
 	})
 	if err != nil {
