@@ -124,6 +124,8 @@ func (r *run) execute(ctx context.Context) (Result, error) {
 		return Result{}, err
 	}
 	stopProgress := r.startProgress()
+	var peak memPeak
+	stopSampling := peak.sample(r.metrics)
 	edges, err := r.measure(ctx)
 	if err == nil {
 		r.sending.Wait()
@@ -132,14 +134,17 @@ func (r *run) execute(ctx context.Context) (Result, error) {
 	}
 	stopProgress()
 	if err != nil {
+		stopSampling()
 		return Result{}, err
 	}
 	gone := r.stuckGone(ctx)
+	stopSampling()
 	var check *MetricsCheck
 	if r.metrics != nil {
 		if check, err = r.metricsCheck(ctx, before, edges); err != nil {
 			return Result{}, err
 		}
+		check.PeakHeap, check.PeakRSS = peak.heap, peak.rss
 	}
 	r.teardown()
 	res := r.result(gone)

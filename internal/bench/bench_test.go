@@ -55,6 +55,9 @@ func TestFanoutSelf(t *testing.T) {
 	if lo, hi := 0.5*res.DeliveredPerSec, 2*res.DeliveredPerSec; m.WindowEventsPerSec < lo || m.WindowEventsPerSec > hi {
 		t.Errorf("/metrics: %.0f events/s in the window, clients read %.0f lines/s", m.WindowEventsPerSec, res.DeliveredPerSec)
 	}
+	if m.PeakHeap <= 0 || m.PeakRSS < m.PeakHeap/2 {
+		t.Errorf("/metrics: server memory %d heap and stacks, %d resident; want both read", m.PeakHeap, m.PeakRSS)
+	}
 	if !strings.Contains(progress.String(), "measuring") {
 		t.Errorf("progress has no line about the window:\n%s", progress.String())
 	}

@@ -38,6 +38,48 @@ type MetricsCheck struct {
 	// SlowConsumers is parley_slow_consumer_disconnects_total's growth over
 	// the run.
 	SlowConsumers int64 `json:"slow_consumer_disconnects"`
+	// PeakHeap and PeakRSS are the most the server's heap and stacks
+	// (go_memstats_heap_inuse_bytes + go_memstats_stack_inuse_bytes) and
+	// its resident memory were, read every sampleEvery from the start of
+	// sending to the end (fanout, slow and dm; 0 where not exported).
+	PeakHeap int64 `json:"peak_heap_stack_bytes,omitempty"`
+	PeakRSS  int64 `json:"peak_resident_bytes,omitempty"`
+}
+
+// sampleEvery is how often a run reads the server's memory.
+const sampleEvery = 500 * time.Millisecond
+
+// memPeak is the most memory the server was seen to use.
+type memPeak struct{ heap, rss int64 }
+
+// sample reads s every sampleEvery until stop is called, keeping the
+// largest values in p (which stop makes safe to read). With no scraper it
+// does nothing.
+func (p *memPeak) sample(s *scraper) (stop func()) {
+	if s == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(sampleEvery)
+		defer tick.Stop()
+		for {
+			if c, err := s.read(ctx); err == nil {
+				p.heap, p.rss = max(p.heap, c.heap), max(p.rss, c.rss)
+			}
+			select {
+			case <-tick.C:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // counters are the /metrics values a run reads: the server's counters,

@@ -129,6 +129,9 @@ func (res Result) WriteSummary(w io.Writer) error {
 			row("", "%s events/s out in the window", group(m.WindowEventsPerSec))
 		}
 		row("", "%d slow-consumer disconnects", m.SlowConsumers)
+		if m.PeakHeap > 0 {
+			row("server memory", "at most %s heap and stacks, %s resident, while sending", mib(m.PeakHeap), mib(m.PeakRSS))
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
