@@ -59,8 +59,7 @@ func (s *Store) History(ctx context.Context, room string, before int64, limit in
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, room_name, sender, addr, text, ts
-		FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`, room, before, limit)
+	rows, err := s.history.QueryContext(ctx, room, before, limit)
 	if err != nil {
 		return nil, wrap("history", err)
 	}

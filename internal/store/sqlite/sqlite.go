@@ -89,7 +89,9 @@ type Store struct {
 	w   *sql.DB // the one writer connection; every write goes here
 	r   *sql.DB // read-only connections; the same as w for Memory
 
-	insMsg *sql.Stmt // on w: prepared once, not for every group commit
+	// Prepared once: SQLite spends longer parsing these than running them.
+	insMsg  *sql.Stmt // on w, for every group commit
+	history *sql.Stmt // on r, for every room that comes to life
 }
 
 // Open opens the SQLite database at path, creating it if it does not exist,
@@ -119,6 +121,10 @@ func open(path, extra string) (*Store, error) {
 	if err == nil {
 		s.insMsg, err = s.w.Prepare(`INSERT INTO messages
 			(id, room, room_name, sender, addr, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	}
+	if err == nil {
+		s.history, err = s.r.Prepare(`SELECT id, room_name, sender, addr, text, ts
+			FROM messages WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`)
 	}
 	if err != nil {
 		s.Close()
@@ -237,8 +243,10 @@ func checkWAL(ctx context.Context, db *sql.DB) error {
 // into the file when the last connection closes.
 func (s *Store) Close() error {
 	var errs []error
-	if s.insMsg != nil {
-		errs = append(errs, s.insMsg.Close())
+	for _, st := range []*sql.Stmt{s.insMsg, s.history} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
 	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
