@@ -222,6 +222,7 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		nudge:   make(chan struct{}, 1),
 		ended:   make(chan struct{}),
 	}
+	s.writer = s.writeLoop
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
 	}

@@ -54,6 +54,11 @@ type Session struct {
 	// Owned by the running writer (handed from one to the next under qmu).
 	codec     Codec     // what the writer speaks: the start codec, then upgrade
 	wdeadline time.Time // the connection's write deadline
+	spare     []*Event  // the writer's batch buffer, kept between runs
+
+	// writer is s.writeLoop, bound once: `go s.writeLoop()` would allocate
+	// the bound method for every start.
+	writer func()
 
 	done chan struct{} // closed when closed is set
 	// nudge (cap 1) wakes a reader that waits (awaitCommits, waitDrained):
@@ -72,7 +77,7 @@ type ident struct {
 func (s *Session) Name() string { return s.ident.Load().name }
 
 // wakeLocked reports whether the caller, which just queued something or
-// closed the session, must start a writer (go s.writeLoop()) once it has
+// closed the session, must start a writer (go s.writer()) once it has
 // unlocked qmu: none is running. The caller holds qmu.
 func (s *Session) wakeLocked() bool {
 	if s.writing {
@@ -115,7 +120,7 @@ func (s *Session) send(ev *Event) {
 		s.qmu.Unlock()
 		s.hub.Metrics.SlowConsumers.Add(1)
 		if start {
-			go s.writeLoop()
+			go s.writer()
 		}
 		return
 	}
@@ -124,7 +129,7 @@ func (s *Session) send(ev *Event) {
 	start := s.wakeLocked()
 	s.qmu.Unlock()
 	if start {
-		go s.writeLoop()
+		go s.writer()
 	}
 	if n >= s.pressureMark() {
 		if r := s.room.Load(); r != nil && r.pressed.Load() == nil {
@@ -236,7 +241,7 @@ func (s *Session) finish(last *Event) {
 	start := s.wakeLocked()
 	s.qmu.Unlock()
 	if start {
-		go s.writeLoop()
+		go s.writer()
 	}
 }
 
@@ -274,7 +279,7 @@ const lingerTime = time.Second
 // WriteTimeout and all of it.
 func (s *Session) writeLoop() {
 	runtime.Gosched()
-	var batch []*Event
+	batch := s.spare // q and spare take turns: no allocation per wake-up
 	timeout := s.hub.cfg.WriteTimeout
 	for {
 		s.qmu.Lock()
@@ -292,9 +297,7 @@ func (s *Session) writeLoop() {
 		}
 		if len(batch) == 0 && !closed && !slow {
 			s.writing = false
-			if cap(s.q) > idleQueueCap {
-				s.q = nil // let a burst's queue go
-			}
+			s.q, s.spare = keepSmall(s.q), keepSmall(batch)
 			s.qmu.Unlock()
 			select { // tell a reader waiting for its replies to go out
 			case s.nudge <- struct{}{}:
@@ -325,6 +328,14 @@ func (s *Session) writeLoop() {
 
 // idleQueueCap is the largest queue buffer a session keeps while idle.
 const idleQueueCap = 16
+
+// keepSmall returns q, or nil to let a burst's queue buffer go.
+func keepSmall(q []*Event) []*Event {
+	if cap(q) > idleQueueCap {
+		return nil
+	}
+	return q
+}
 
 // end is the last writer's last act.
 func (s *Session) end() {
