@@ -326,8 +326,10 @@ func (s *Session) writeLoop() {
 	}
 }
 
-// idleQueueCap is the largest queue buffer a session keeps while idle.
-const idleQueueCap = 16
+// idleQueueCap is the largest queue buffer a session keeps while idle (two
+// of them, 512 B each at most): enough that a busy session does not grow
+// its buffers anew at every burst, little enough for idle connections.
+const idleQueueCap = 64
 
 // keepSmall returns q, or nil to let a burst's queue buffer go.
 func keepSmall(q []*Event) []*Event {
