@@ -41,7 +41,8 @@ type Config struct {
 	// Rate is lines per second per connection, with a burst of twice that;
 	// 0 is unlimited (--rate).
 	Rate float64
-	// WriteTimeout bounds each write to a client. Defaults to 10s.
+	// WriteTimeout bounds each write to a client (a write may fail after
+	// between half of it and all of it: see writeLoop). Defaults to 10s.
 	WriteTimeout time.Duration
 	// MaxConns caps connections in all; 0 is unlimited (--max-conns).
 	MaxConns int
