@@ -223,7 +223,7 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 		nudge:   make(chan struct{}, 1),
 		ended:   make(chan struct{}),
 	}
-	s.writer = s.writeLoop
+	s.writer = s.writeSafely
 	if !h.HideAddrs() {
 		s.pubAddr = s.addr
 	}
@@ -242,7 +242,7 @@ func (h *Hub) Serve(c Conn, start, upgrade Codec, mode Mode) {
 	s.send(h.welcome(s, nil))
 	h.enterLobby(s)
 
-	h.readLoop(s, start)
+	h.readSafely(s, start)
 	// Gone from the names first, so that once the room hears `offline`
 	// the name is free and who no longer lists it.
 	h.removeSession(s)

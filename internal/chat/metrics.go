@@ -15,6 +15,7 @@ type Metrics struct {
 	SlowConsumers atomic.Int64           // sessions ended because their queue overflowed
 	RateLimited   atomic.Int64           // lines whose handling flood control delayed
 	StoreErrors   atomic.Int64           // store operations that failed
+	Panics        atomic.Int64           // sessions ended by a panic in their handling
 }
 
 // Mode is how a session speaks, for metrics.

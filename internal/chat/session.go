@@ -64,8 +64,9 @@ type Session struct {
 	// nudge (cap 1) wakes a reader that waits (awaitCommits, waitDrained):
 	// one of its lines was committed, or the writer found q empty. The
 	// reader checks again what it waits for.
-	nudge chan struct{}
-	ended chan struct{} // closed by the last writer, once the end is written
+	nudge   chan struct{}
+	ended   chan struct{} // closed by the last writer, once the end is written
+	endOnce sync.Once
 }
 
 type ident struct {
@@ -339,10 +340,13 @@ func keepSmall(q []*Event) []*Event {
 	return q
 }
 
-// end is the last writer's last act.
+// end is the last writer's last act (a writer that panicked may get there
+// twice).
 func (s *Session) end() {
-	s.conn.CloseWrite(lingerTime)
-	close(s.ended)
+	s.endOnce.Do(func() {
+		s.conn.CloseWrite(lingerTime)
+		close(s.ended)
+	})
 }
 
 // write writes batch, switching to the JSON codec at a switch marker, and

@@ -33,6 +33,7 @@ func (s *Server) metricsHandler() http.Handler {
 	counter("parley_slow_consumer_disconnects_total", "Sessions ended because their output queue overflowed.", m.SlowConsumers.Load)
 	counter("parley_rate_limited_lines_total", "Lines whose handling flood control delayed.", m.RateLimited.Load)
 	counter("parley_store_errors_total", "Store operations that failed.", m.StoreErrors.Load)
+	counter("parley_session_panics_total", "Sessions ended by a panic in their handling (logged with its stack).", m.Panics.Load)
 	if c := s.hub.Committer(); c != nil {
 		counter("parley_messages_committed_total", "Chat lines committed to the store.", c.Committed.Load)
 		counter("parley_commits_total", "Store transactions that committed chat lines (group commits).", c.Batches.Load)
