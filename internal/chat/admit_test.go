@@ -42,6 +42,31 @@ func TestAdmitCaps(t *testing.T) {
 	}
 }
 
+// TestAdmitIPv6Prefix: IPv6 addresses count per /64 (one subscriber's
+// usual allocation); an IPv4-mapped address counts as its IPv4 address.
+func TestAdmitIPv6Prefix(t *testing.T) {
+	h, err := NewHub(Config{MaxConnsPerIP: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		addr string
+		want Reject
+	}{
+		{"[2001:db8:1:2::1]:1000", RejectNone},
+		{"[2001:db8:1:2:ffff:ffff:ffff:ffff]:1000", RejectNone},
+		{"[2001:db8:1:2::99]:1000", RejectPerIP}, // the same /64
+		{"[2001:db8:1:3::1]:1000", RejectNone},   // the next /64
+		{"192.0.2.9:1", RejectNone},
+		{"[::ffff:192.0.2.9]:2", RejectNone},
+		{"[::ffff:192.0.2.9]:3", RejectPerIP}, // the same IPv4 address
+	} {
+		if _, why := h.Admit(c.addr); why != c.want {
+			t.Errorf("Admit(%s) = %v, want %v", c.addr, why, c.want)
+		}
+	}
+}
+
 func TestAdmitWhileClosing(t *testing.T) {
 	h, err := NewHub(Config{})
 	if err != nil {

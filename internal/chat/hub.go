@@ -154,8 +154,8 @@ func (h *Hub) Config() Config { return h.cfg }
 // RejectNone the caller must call release when the connection is gone;
 // otherwise the caller tells the client and closes the connection.
 func (h *Hub) Admit(addr string) (release func(), why Reject) {
-	ip := hostOf(addr)
-	exempt := isLoopback(ip)
+	ip := addrKey(addr)
+	exempt := isLoopback(hostOf(addr))
 	h.mu.RLock()
 	closing := h.closing
 	h.mu.RUnlock()
@@ -201,6 +201,24 @@ func hostOf(addr string) string {
 		return host
 	}
 	return addr
+}
+
+// addrKey is what the per-address limits count a client address under:
+// its IP for IPv4 (an IPv4-mapped IPv6 address is IPv4), its /64 for
+// IPv6, since one subscriber usually gets a whole /64 and could otherwise
+// take a fresh address for every connection. Anything else is taken as it
+// is.
+func addrKey(addr string) string {
+	host := hostOf(addr)
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
 }
 
 func isLoopback(host string) bool {

@@ -188,7 +188,7 @@ func (h *Hub) login(s *Session, name, pw string, ref []byte) {
 		return
 	}
 	key := Fold(Clean(name))
-	host := hostOf(s.addr)
+	host := addrKey(s.addr)
 	if wait := h.logins.wait(key, host, time.Now()); wait > 0 {
 		replyErr(s, ref, &Error{Problem: ProbRateLimited, Wait: wholeSeconds(wait)})
 		return
