@@ -72,6 +72,7 @@ func newFlagSet(cfg *server.Config, logFormat, operators, configPath *string, st
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite `file`; :memory: keeps nothing on disk")
 	fs.StringVar(&cfg.Durability, "durability", cfg.Durability, "strict (deliver once committed) or relaxed (deliver at once, commit within 100 ms)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "end sessions silent for this long; 0 turns the idle kick off")
+	fs.DurationVar(&cfg.LineTimeout, "line-timeout", cfg.LineTimeout, "end sessions that begin a line and do not finish it within this long (slowloris); 0 turns it off")
 	fs.StringVar(&cfg.Lang, "lang", cfg.Lang, "language of text mode: en or zh")
 	fs.BoolVar(&cfg.HideAddrs, "hide-addrs", cfg.HideAddrs, "keep client addresses private")
 	fs.IntVar(&cfg.MaxLine, "max-line", cfg.MaxLine, "longest line in `bytes`, newline excluded")
@@ -181,6 +182,7 @@ func validate(fs *flag.FlagSet, cfg *server.Config, logFormat string, from map[s
 		{"durability", cfg.Durability != "strict" && cfg.Durability != "relaxed", `want "strict" or "relaxed"`},
 		{"log-format", logFormat != "text" && logFormat != "json", `want "text" or "json"`},
 		{"idle-timeout", cfg.IdleTimeout < 0, "must not be negative (0 turns the idle kick off)"},
+		{"line-timeout", cfg.LineTimeout < 0, "must not be negative (0 turns it off)"},
 		{"max-line", cfg.MaxLine < 1, "must be at least 1"},
 		{"queue", cfg.Queue < 1, "must be at least 1"},
 		{"rate", !(cfg.Rate >= 0) || math.IsInf(cfg.Rate, 1), "must be a finite number, not negative (0 is unlimited)"},

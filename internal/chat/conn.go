@@ -58,7 +58,8 @@ type Codec interface {
 type Conn interface {
 	// ReadLine returns the next line without its newline; the slice is valid
 	// until the next call. A line over the limit yields ErrLineTooLong and is
-	// discarded up to its newline. (The idle kick is the hub's timer, not a
+	// discarded up to its newline; a line begun and not finished within the
+	// transport's line timeout yields ErrLineTimeout. (The idle kick is the hub's timer, not a
 	// read deadline: it must still be able to write its bye.)
 	ReadLine() ([]byte, error)
 	// WriteEvents writes evs, each encoded by c, in as few writes as it can,

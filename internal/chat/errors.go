@@ -114,3 +114,7 @@ func (e *Error) Code() Code {
 // ErrLineTooLong is returned by Conn.ReadLine for a line over the limit; the
 // rest of that line is discarded by the Conn and the session goes on.
 var ErrLineTooLong = errors.New("line too long")
+
+// ErrLineTimeout is returned by Conn.ReadLine when a line was begun and not
+// finished within Config.LineTimeout (a slowloris client); the session ends.
+var ErrLineTimeout = errors.New("line not finished in time")

@@ -56,9 +56,10 @@ const (
 	ByeSlowConsumer
 	ByeKicked
 	ByeShutdown
+	ByeLineTimeout // a line not finished within Config.LineTimeout
 )
 
-var byeNames = [...]string{ByeQuit: "quit", ByeIdle: "idle", ByeSlowConsumer: "slow_consumer", ByeKicked: "kicked", ByeShutdown: "shutdown"}
+var byeNames = [...]string{ByeQuit: "quit", ByeIdle: "idle", ByeSlowConsumer: "slow_consumer", ByeKicked: "kicked", ByeShutdown: "shutdown", ByeLineTimeout: "line_timeout"}
 
 func (b ByeReason) String() string { return byeNames[b] }
 
@@ -91,7 +92,7 @@ type Event struct {
 	Empty    bool   // EvHistory answering /history: the text mode says when there is none
 	Presence PresenceKind
 	Reason   ByeReason
-	Idle     time.Duration // EvBye with ByeIdle: the idle timeout
+	Idle     time.Duration // EvBye with ByeIdle or ByeLineTimeout: the timeout
 	Err      *Error
 	Users    []UserInfo
 	Rooms    []RoomInfo

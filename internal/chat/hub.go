@@ -49,6 +49,10 @@ type Config struct {
 	// MaxConnsPerIP caps connections per address, loopback exempt; 0 is
 	// unlimited (--max-conns-per-ip).
 	MaxConnsPerIP int
+	// LineTimeout is how long a line may take to arrive once its first byte
+	// has (--line-timeout; 0 is no limit). The transports enforce it; the
+	// hub says goodbye.
+	LineTimeout time.Duration
 	// MaxLine is the longest line in bytes, for the line-too-long error.
 	// (The Conn enforces it.)
 	MaxLine int

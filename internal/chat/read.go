@@ -22,6 +22,10 @@ func (h *Hub) readLoop(s *Session, codec Codec) {
 			return
 		}
 		tooLong := errors.Is(err, ErrLineTooLong)
+		if errors.Is(err, ErrLineTimeout) {
+			s.finish(&Event{Kind: EvBye, Reason: ByeLineTimeout, Idle: h.cfg.LineTimeout})
+			return
+		}
 		if err != nil && !tooLong {
 			return
 		}

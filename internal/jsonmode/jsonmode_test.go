@@ -506,6 +506,8 @@ func TestAppend(t *testing.T) {
 			obj{"type": "bye", "reason": "idle", "message": "idle for 5m0s: disconnected"}},
 		{"bye slow", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeSlowConsumer},
 			obj{"type": "bye", "reason": "slow_consumer", "message": "too slow: disconnected"}},
+		{"bye line timeout", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeLineTimeout, Idle: 30 * time.Second},
+			obj{"type": "bye", "reason": "line_timeout", "message": "line not finished within 30s: disconnected"}},
 		{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Text: "spam"},
 			obj{"type": "bye", "reason": "kicked", "message": "kicked: spam"}},
 		{"bye shutdown", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeShutdown},

@@ -71,6 +71,8 @@ func byeMessage(ev *chat.Event) string {
 		return "idle for " + ev.Idle.String() + ": disconnected"
 	case chat.ByeSlowConsumer:
 		return "too slow: disconnected"
+	case chat.ByeLineTimeout:
+		return "line not finished within " + ev.Idle.String() + ": disconnected"
 	case chat.ByeShutdown:
 		return "server shutting down"
 	case chat.ByeKicked:

@@ -66,6 +66,12 @@ func (r *Reader) ReadLine() ([]byte, error) {
 	}
 }
 
+// Pending reports whether a line has begun and not ended: bytes of it were
+// read (or are being skipped, for a line over the limit) and its LF has not
+// come. ReadLine reads more from the stream only when a line is pending or
+// nothing is buffered at all.
+func (r *Reader) Pending() bool { return r.discarding || r.end > r.start }
+
 // tooLong reports whether the pending bytes, which hold no LF, already
 // make a line over the limit (a trailing CR may still be a line ending).
 func (r *Reader) tooLong() bool {

@@ -31,6 +31,9 @@ type Config struct {
 	// IdleTimeout ends sessions that send no line for this long; 0 turns it
 	// off (--idle-timeout, 5m).
 	IdleTimeout time.Duration
+	// LineTimeout ends sessions that begin a line and do not finish it
+	// within this long (slowloris); 0 turns it off (--line-timeout, 1m).
+	LineTimeout time.Duration
 	// Lang is the text mode's language, "en" or "zh" (--lang).
 	Lang string
 	// HideAddrs keeps client addresses private (--hide-addrs).
@@ -75,6 +78,7 @@ func DefaultConfig() Config {
 		DB:            "parley.db",
 		Durability:    "strict",
 		IdleTimeout:   5 * time.Minute,
+		LineTimeout:   time.Minute,
 		Lang:          "en",
 		MaxLine:       4096,
 		Queue:         1024,

@@ -87,6 +87,7 @@ func Start(cfg Config) (*Server, error) {
 		Relaxed:       cfg.Durability == "relaxed",
 		HideAddrs:     cfg.HideAddrs,
 		IdleTimeout:   cfg.IdleTimeout,
+		LineTimeout:   cfg.LineTimeout,
 		Queue:         cfg.Queue,
 		Rate:          cfg.Rate,
 		MaxLine:       cfg.MaxLine,

@@ -29,7 +29,7 @@ type catalog struct {
 	pong string
 	help []string // one line per command, no arguments
 
-	bye [chat.ByeShutdown + 1]string // quit, slow, shutdown: none; idle: DURATION; kicked: REASON
+	bye [chat.ByeLineTimeout + 1]string // quit, slow, shutdown: none; idle, line timeout: DURATION; kicked: REASON
 
 	// problems words each chat.Problem: NameTaken, NoSuchUser, UnknownCommand,
 	// BadRequest, UnknownOp, NameRegistered get ARG; LineTooLong,
@@ -105,6 +105,7 @@ var en = catalog{
 		chat.ByeSlowConsumer: "too slow: disconnected",
 		chat.ByeKicked:       "kicked: %s",
 		chat.ByeShutdown:     "server shutting down",
+		chat.ByeLineTimeout:  "line not finished within %s: disconnected",
 	},
 	problems: [...]string{
 		chat.ProbBadRequest:       "error: bad request: %s",
@@ -182,6 +183,7 @@ var zh = catalog{
 		chat.ByeSlowConsumer: "接收过慢，已断开",
 		chat.ByeKicked:       "你已被踢出: %s",
 		chat.ByeShutdown:     "服务器关闭",
+		chat.ByeLineTimeout:  "消息在%s内未发完，已断开",
 	},
 	problems: [...]string{
 		chat.ProbBadRequest:       "请求格式错误: %s",

@@ -124,7 +124,7 @@ func (c *Codec) appendBye(dst []byte, ev *chat.Event) []byte {
 		return dst
 	}
 	switch r {
-	case chat.ByeIdle:
+	case chat.ByeIdle, chat.ByeLineTimeout:
 		return line(dst, c.cat.bye[r], str(ev.Idle.String()))
 	case chat.ByeKicked:
 		return line(dst, c.cat.bye[r], str(ev.Text))

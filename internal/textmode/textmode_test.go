@@ -370,6 +370,8 @@ var appendCases = []appendCase{
 		"idle for 5m0s: disconnected\n", "你已超时，将被踢出下线\n"},
 	{"bye slow", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeSlowConsumer},
 		"too slow: disconnected\n", "接收过慢，已断开\n"},
+	{"bye line timeout", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeLineTimeout, Idle: time.Minute},
+		"line not finished within 1m0s: disconnected\n", "消息在1m0s内未发完，已断开\n"},
 	{"bye shutdown", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeShutdown},
 		"server shutting down\n", "服务器关闭\n"},
 	{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Text: "spam"},

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -80,7 +81,7 @@ func (s *Server) handle(nc net.Conn) {
 		}
 		tc.SetDeadline(time.Time{})
 	}
-	s.Hub.Serve(newConn(nc, s.MaxLine), s.Text, s.JSON, chat.ModeText)
+	s.Hub.Serve(newConn(nc, s.MaxLine, s.Hub.Config().LineTimeout), s.Text, s.JSON, chat.ModeText)
 }
 
 // refuse tells a connection over a cap why, in one line, and closes it.
@@ -96,7 +97,7 @@ func (s *Server) refuse(nc net.Conn, why chat.Reject) {
 	}
 	nc.SetWriteDeadline(time.Now().Add(refuseTimeout))
 	nc.Write(s.Text.Append(nil, &chat.Event{Kind: chat.EvError, Err: e}))
-	c := newConn(nc, s.MaxLine)
+	c := newConn(nc, s.MaxLine, 0)
 	c.CloseWrite(refuseTimeout) // and drain, so that the line is not reset away
 	for {
 		if _, err := c.ReadLine(); err != nil && err != chat.ErrLineTooLong {
@@ -111,18 +112,78 @@ type conn struct {
 	r    *lineio.Reader
 	w    *lineio.Writer
 	addr string
+
+	// lineTimeout bounds how long a line may take once begun (slowloris);
+	// 0 is no bound. Owned by the reader: begun, when the pending line's
+	// first bytes were seen (zero with none), and timedOut, set when the
+	// line's deadline ended a read.
+	lineTimeout time.Duration
+	begun       time.Time
+	timedOut    bool
+
+	dmu    sync.Mutex // guards what follows, and every read deadline set
+	linger time.Time  // set by CloseWrite: no read waits past it
+	dl     time.Time  // the read deadline in force
 }
 
-func newConn(nc net.Conn, maxLine int) *conn {
-	return &conn{nc: nc, r: lineio.NewReader(nc, maxLine), w: lineio.NewWriter(nc), addr: nc.RemoteAddr().String()}
+func newConn(nc net.Conn, maxLine int, lineTimeout time.Duration) *conn {
+	c := &conn{nc: nc, w: lineio.NewWriter(nc), addr: nc.RemoteAddr().String(), lineTimeout: lineTimeout}
+	c.r = lineio.NewReader(lineSource{c}, maxLine)
+	return c
 }
 
 func (c *conn) ReadLine() ([]byte, error) {
 	line, err := c.r.ReadLine()
+	if c.timedOut {
+		return nil, chat.ErrLineTimeout // the partial line is not a line
+	}
 	if err == lineio.ErrTooLong {
 		err = chat.ErrLineTooLong
 	}
 	return line, err
+}
+
+// lineSource is what the line reader reads through: before each read it
+// puts the deadline of a line under way (or none) in force.
+type lineSource struct{ c *conn }
+
+func (s lineSource) Read(p []byte) (int, error) {
+	c := s.c
+	if c.lineTimeout <= 0 {
+		return c.nc.Read(p)
+	}
+	var due time.Time
+	if c.r.Pending() {
+		if c.begun.IsZero() {
+			c.begun = time.Now()
+		}
+		due = c.begun.Add(c.lineTimeout)
+	} else {
+		c.begun = time.Time{}
+	}
+	c.setReadDeadline(due)
+	n, err := c.nc.Read(p)
+	if err != nil && !due.IsZero() && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(due) {
+		c.dmu.Lock()
+		lingering := !c.linger.IsZero()
+		c.dmu.Unlock()
+		c.timedOut = !lingering
+	}
+	return n, err
+}
+
+// setReadDeadline puts t in force (zero: none), or the linger deadline if
+// CloseWrite set one that comes first.
+func (c *conn) setReadDeadline(t time.Time) {
+	c.dmu.Lock()
+	defer c.dmu.Unlock()
+	if !c.linger.IsZero() && (t.IsZero() || c.linger.Before(t)) {
+		t = c.linger
+	}
+	if !t.Equal(c.dl) {
+		c.dl = t
+		c.nc.SetReadDeadline(t)
+	}
 }
 
 func (c *conn) WriteEvents(evs []*chat.Event, codec chat.Codec) error {
@@ -137,7 +198,11 @@ func (c *conn) SetWriteDeadline(t time.Time) error { return c.nc.SetWriteDeadlin
 // CloseWrite half-closes the connection (for TLS after a close_notify) and
 // gives the reader d to drain the client's input.
 func (c *conn) CloseWrite(d time.Duration) error {
-	c.nc.SetReadDeadline(time.Now().Add(d))
+	c.dmu.Lock()
+	c.linger = time.Now().Add(d)
+	c.dl = c.linger
+	c.nc.SetReadDeadline(c.linger)
+	c.dmu.Unlock()
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
