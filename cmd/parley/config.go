@@ -80,6 +80,7 @@ func newFlagSet(cfg *server.Config, logFormat, operators, configPath *string, st
 	fs.Float64Var(&cfg.Rate, "rate", cfg.Rate, "`lines` per second per connection, burst twice that; 0 is unlimited")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most connections in total; 0 is unlimited")
 	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", cfg.MaxConnsPerIP, "most connections per client address, loopback exempt; 0 is unlimited")
+	fs.Float64Var(&cfg.ConnRate, "conn-rate", cfg.ConnRate, "new `connections` per second per client address, burst twice that, loopback exempt; 0 is unlimited")
 	fs.StringVar(configPath, "config", "", "TOML `file` whose keys are the flag names")
 	fs.StringVar(logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(operators, "operators", "", "operator account `names`, comma-separated")
@@ -188,6 +189,7 @@ func validate(fs *flag.FlagSet, cfg *server.Config, logFormat string, from map[s
 		{"rate", !(cfg.Rate >= 0) || math.IsInf(cfg.Rate, 1), "must be a finite number, not negative (0 is unlimited)"},
 		{"max-conns", cfg.MaxConns < 0, "must not be negative (0 is unlimited)"},
 		{"max-conns-per-ip", cfg.MaxConnsPerIP < 0, "must not be negative (0 is unlimited)"},
+		{"conn-rate", !(cfg.ConnRate >= 0) || math.IsInf(cfg.ConnRate, 1), "must be a finite number, not negative (0 is unlimited)"},
 	}
 	for _, c := range checks {
 		if c.bad {

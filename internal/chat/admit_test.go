@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"strconv"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -17,7 +19,7 @@ func TestAdmitCaps(t *testing.T) {
 	}
 	admit := func(addr string, want Reject) func() {
 		t.Helper()
-		release, why := h.Admit(addr)
+		release, why, _ := h.Admit(addr)
 		if why != want {
 			t.Fatalf("Admit(%s) = %v, want %v", addr, why, want)
 		}
@@ -61,7 +63,7 @@ func TestAdmitIPv6Prefix(t *testing.T) {
 		{"[::ffff:192.0.2.9]:2", RejectNone},
 		{"[::ffff:192.0.2.9]:3", RejectPerIP}, // the same IPv4 address
 	} {
-		if _, why := h.Admit(c.addr); why != c.want {
+		if _, why, _ := h.Admit(c.addr); why != c.want {
 			t.Errorf("Admit(%s) = %v, want %v", c.addr, why, c.want)
 		}
 	}
@@ -75,7 +77,66 @@ func TestAdmitWhileClosing(t *testing.T) {
 	if err := h.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, why := h.Admit("192.0.2.1:1"); why != RejectClosing {
+	if _, why, _ := h.Admit("192.0.2.1:1"); why != RejectClosing {
 		t.Errorf("Admit after Shutdown = %v, want %v", why, RejectClosing)
+	}
+}
+
+// TestAdmitConnRate: an address may open a burst of 2 × --conn-rate
+// connections, then one per 1/rate seconds; the refusal says how long to
+// wait, in whole seconds. Other addresses, and loopback, are not held back.
+func TestAdmitConnRate(t *testing.T) {
+	h, err := NewHub(Config{ConnRate: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 { // the burst
+		if _, why, _ := h.Admit("192.0.2.1:" + strconv.Itoa(1000+i)); why != RejectNone {
+			t.Fatalf("connection %d of the burst: %v", i+1, why)
+		}
+	}
+	_, why, wait := h.Admit("192.0.2.1:2000")
+	if why != RejectConnRate || wait != time.Second {
+		t.Fatalf("fifth connection: %v, wait %v; want %v, wait 1s", why, wait, RejectConnRate)
+	}
+	if _, why, _ := h.Admit("[2001:db8::1]:1"); why != RejectNone {
+		t.Errorf("another address: %v", why)
+	}
+	for i := range 10 {
+		if _, why, _ := h.Admit("127.0.0.1:" + strconv.Itoa(3000+i)); why != RejectNone {
+			t.Fatalf("loopback connection %d: %v", i+1, why)
+		}
+	}
+	if got := h.Metrics.Rejected[RejectConnRate].Load(); got != 1 {
+		t.Errorf("rejected for the rate: %d, want 1", got)
+	}
+}
+
+// TestBucketsRefillAndForget: a bucket refills at the rate, and full
+// buckets are forgotten once there are many.
+func TestBucketsRefillAndForget(t *testing.T) {
+	b := newBuckets(1) // burst 2
+	now := time.Unix(1000, 0)
+	if b.take("a", now) != 0 || b.take("a", now) != 0 {
+		t.Fatal("the burst was refused")
+	}
+	if w := b.take("a", now); w != time.Second {
+		t.Fatalf("empty bucket: wait %v, want 1s", w)
+	}
+	if w := b.take("a", now.Add(500*time.Millisecond)); w != 500*time.Millisecond {
+		t.Fatalf("half refilled: wait %v, want 500ms", w)
+	}
+	if w := b.take("a", now.Add(time.Second)); w != 0 {
+		t.Fatalf("refilled: wait %v", w)
+	}
+	for i := range minSweep { // the last of these sweeps, and forgets none
+		b.take(strconv.Itoa(i), now)
+	}
+	if len(b.m) != minSweep+1 || b.sweepAt != 2*minSweep {
+		t.Fatalf("%d buckets, next sweep at %d; want %d, %d", len(b.m), b.sweepAt, minSweep+1, 2*minSweep)
+	}
+	b.sweep(now.Add(time.Hour)) // every bucket is full by then
+	if len(b.m) != 0 || b.sweepAt != minSweep {
+		t.Errorf("%d buckets kept after the sweep (next at %d), want none", len(b.m), b.sweepAt)
 	}
 }

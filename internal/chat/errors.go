@@ -72,6 +72,7 @@ const (
 	ProbBadPassword     // wrong password, or no such account
 	ProbRateLimited     // too many failed logins; Wait says for how long
 	ProbStoreUnavailable
+	ProbConnRate // refused: --conn-rate exceeded for the address; Wait says for how long
 )
 
 // Error is one error reply to a client.
@@ -80,7 +81,7 @@ type Error struct {
 	Arg     string
 	N       int
 	Name    *NameError
-	Wait    time.Duration // ProbRateLimited: whole seconds
+	Wait    time.Duration // ProbRateLimited, ProbConnRate: whole seconds
 }
 
 // Code returns the JSON error code of e.
@@ -102,7 +103,7 @@ func (e *Error) Code() Code {
 		return CodeNameRegistered
 	case ProbBadPassword:
 		return CodeBadPassword
-	case ProbRateLimited:
+	case ProbRateLimited, ProbConnRate:
 		return CodeRateLimited
 	case ProbStoreUnavailable:
 		return CodeStoreUnavailable

@@ -44,6 +44,10 @@ type Config struct {
 	// WriteTimeout bounds each write to a client (a write may fail after
 	// between half of it and all of it: see writeLoop). Defaults to 10s.
 	WriteTimeout time.Duration
+	// ConnRate is how many new connections an address may open per second,
+	// with a burst of twice that; loopback is exempt, and 0 is unlimited
+	// (--conn-rate).
+	ConnRate float64
 	// MaxConns caps connections in all; 0 is unlimited (--max-conns).
 	MaxConns int
 	// MaxConnsPerIP caps connections per address, loopback exempt; 0 is
@@ -101,6 +105,8 @@ type Hub struct {
 	connMu sync.Mutex
 	conns  int            // admitted connections; guarded by connMu
 	perIP  map[string]int // admitted connections per address; guarded by connMu
+	// connRate is --conn-rate's bucket per address; guarded by connMu.
+	connRate buckets
 }
 
 // NewHub returns a Hub with no one in it. With a store, it reads where the
@@ -127,6 +133,7 @@ func NewHub(cfg Config) (*Hub, error) {
 		sessions: make(map[*Session]struct{}),
 		rooms:    make(map[string]*room),
 		perIP:    make(map[string]int),
+		connRate: newBuckets(cfg.ConnRate),
 		accounts: make(map[string]string),
 		store:    cfg.Store,
 		hasher:   cfg.Hasher,
@@ -154,10 +161,11 @@ func (h *Hub) Close() {
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
 
-// Admit counts a new connection from addr against the caps. If it returns
-// RejectNone the caller must call release when the connection is gone;
-// otherwise the caller tells the client and closes the connection.
-func (h *Hub) Admit(addr string) (release func(), why Reject) {
+// Admit counts a new connection from addr against the caps and the
+// connection rate. If it returns RejectNone the caller must call release
+// when the connection is gone; otherwise the caller tells the client and
+// closes the connection (for RejectConnRate, wait says when to try again).
+func (h *Hub) Admit(addr string) (release func(), why Reject, wait time.Duration) {
 	ip := addrKey(addr)
 	exempt := isLoopback(hostOf(addr))
 	h.mu.RLock()
@@ -171,11 +179,15 @@ func (h *Hub) Admit(addr string) (release func(), why Reject) {
 		why = RejectMaxConns
 	case !exempt && h.cfg.MaxConnsPerIP > 0 && h.perIP[ip] >= h.cfg.MaxConnsPerIP:
 		why = RejectPerIP
+	case !exempt && h.cfg.ConnRate > 0:
+		if wait = h.connRate.take(ip, time.Now()); wait > 0 {
+			why, wait = RejectConnRate, wholeSeconds(wait)
+		}
 	}
 	if why != RejectNone {
 		h.connMu.Unlock()
 		h.Metrics.Rejected[why].Add(1)
-		return nil, why
+		return nil, why, wait
 	}
 	h.conns++
 	if !exempt {
@@ -197,7 +209,7 @@ func (h *Hub) Admit(addr string) (release func(), why Reject) {
 			h.connMu.Unlock()
 			h.Metrics.ConnsOpen.Add(-1)
 		})
-	}, RejectNone
+	}, RejectNone, 0
 }
 
 func hostOf(addr string) string {

@@ -42,9 +42,10 @@ const (
 	RejectMaxConns        // --max-conns reached
 	RejectPerIP           // --max-conns-per-ip reached for the address
 	RejectClosing         // the server is shutting down
+	RejectConnRate        // --conn-rate exceeded for the address
 	numRejects
 )
 
-var rejectNames = [...]string{RejectNone: "none", RejectMaxConns: "max_conns", RejectPerIP: "max_conns_per_ip", RejectClosing: "shutting_down"}
+var rejectNames = [...]string{RejectNone: "none", RejectMaxConns: "max_conns", RejectPerIP: "max_conns_per_ip", RejectClosing: "shutting_down", RejectConnRate: "conn_rate"}
 
 func (r Reject) String() string { return rejectNames[r] }

@@ -580,6 +580,7 @@ func TestAppendError(t *testing.T) {
 		{&chat.Error{Problem: chat.ProbLineTooLong, N: 4096}, "line too long (max 4096 bytes)", "line_too_long"},
 		{&chat.Error{Problem: chat.ProbTooManyConns, N: 10}, "too many connections (max 10)", "bad_request"},
 		{&chat.Error{Problem: chat.ProbTooManyFromAddr, N: 64}, "too many connections from your address (max 64)", "bad_request"},
+		{&chat.Error{Problem: chat.ProbConnRate, Wait: 2 * time.Second}, "too many new connections from your address, wait 2s", "rate_limited"},
 		{&chat.Error{Problem: chat.ProbShuttingDown}, "server shutting down", "bad_request"},
 		{&chat.Error{Problem: chat.ProbInvalidName, Name: &chat.NameError{Problem: chat.NameDefault}}, "invalid name: choose a name first", "invalid_name"},
 		{&chat.Error{Problem: chat.ProbNameRegistered, Arg: "alice"}, "name registered: alice", "name_registered"},

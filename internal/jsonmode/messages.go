@@ -42,6 +42,8 @@ func errorMessage(e *chat.Error) string {
 		return "bad password"
 	case chat.ProbRateLimited:
 		return "too many attempts, wait " + e.Wait.String()
+	case chat.ProbConnRate:
+		return "too many new connections from your address, wait " + e.Wait.String()
 	case chat.ProbStoreUnavailable:
 		return "store unavailable"
 	}

@@ -51,6 +51,10 @@ type Config struct {
 	// per-address cap.
 	MaxConns      int
 	MaxConnsPerIP int
+	// ConnRate is the new connections per second an address may open,
+	// burst twice that; loopback is exempt (--conn-rate, 10; 0 is
+	// unlimited).
+	ConnRate float64
 	// Pprof is the address of a separate HTTP listener serving the Go
 	// profiler at /debug/pprof/; off while empty (--pprof). It exposes
 	// internals: bind it to loopback or a private network.
@@ -85,5 +89,6 @@ func DefaultConfig() Config {
 		Rate:          20,
 		MaxConns:      10000,
 		MaxConnsPerIP: 64,
+		ConnRate:      10,
 	}
 }

@@ -13,7 +13,7 @@ func SelfHosted(queue int) (addr, metricsURL string, stop func(), err error) {
 	cfg := DefaultConfig()
 	cfg.Listen, cfg.HTTP, cfg.DB = "127.0.0.1:0", "127.0.0.1:0", ":memory:"
 	cfg.Rate, cfg.IdleTimeout = 0, 0
-	cfg.MaxConns, cfg.MaxConnsPerIP = 0, 0
+	cfg.MaxConns, cfg.MaxConnsPerIP, cfg.ConnRate = 0, 0, 0
 	if queue > 0 {
 		cfg.Queue = queue
 	}

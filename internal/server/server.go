@@ -94,6 +94,7 @@ func Start(cfg Config) (*Server, error) {
 		WriteTimeout:  cfg.WriteTimeout,
 		MaxConns:      cfg.MaxConns,
 		MaxConnsPerIP: cfg.MaxConnsPerIP,
+		ConnRate:      cfg.ConnRate,
 		Server:        "parley " + Version(),
 		Log:           cfg.Log,
 	})

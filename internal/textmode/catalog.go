@@ -36,7 +36,7 @@ type catalog struct {
 	// TooManyConns and TooManyFromAddr get N; RateLimited gets DURATION (the
 	// wait rounded up to whole seconds); InvalidName and InvalidRoom get
 	// REASON (below); Usage gets ARG unless usages has a line for that ARG.
-	problems [chat.ProbStoreUnavailable + 1]string
+	problems [chat.ProbConnRate + 1]string
 	usages   map[string]string // complete usage error lines, by ARG
 
 	// reasons words a refused name: TooLong gets chat.MaxNameLen, BadChar
@@ -120,6 +120,7 @@ var en = catalog{
 		chat.ProbLineTooLong:      "error: line too long (max %d bytes)",
 		chat.ProbTooManyConns:     "error: too many connections (max %d)",
 		chat.ProbTooManyFromAddr:  "error: too many connections from your address (max %d)",
+		chat.ProbConnRate:         "error: too many new connections from your address, wait %s",
 		chat.ProbShuttingDown:     "error: server shutting down",
 		chat.ProbNameRegistered:   "error: name registered: %s",
 		chat.ProbBadPassword:      "error: bad password",
@@ -198,6 +199,7 @@ var zh = catalog{
 		chat.ProbLineTooLong:      "消息过长(最多%d字节)",
 		chat.ProbTooManyConns:     "连接数已满(最多%d个)",
 		chat.ProbTooManyFromAddr:  "你的地址连接数过多(最多%d个)",
+		chat.ProbConnRate:         "你的地址连接过于频繁，请%s后再试",
 		chat.ProbShuttingDown:     "服务器正在关闭",
 		chat.ProbNameRegistered:   "用户名已被注册",
 		chat.ProbBadPassword:      "密码错误",

@@ -152,7 +152,7 @@ func (c *Codec) appendError(dst []byte, e *chat.Error) []byte {
 		}
 	case chat.ProbLineTooLong, chat.ProbTooManyConns, chat.ProbTooManyFromAddr:
 		return line(dst, k.problems[p], num(e.N))
-	case chat.ProbRateLimited:
+	case chat.ProbRateLimited, chat.ProbConnRate:
 		return line(dst, k.problems[p], str(e.Wait.String()))
 	}
 	return line(dst, k.problems[p], str(e.Arg))

@@ -437,6 +437,8 @@ var appendCases = []appendCase{
 		"error: too many connections (max 10000)\n", "连接数已满(最多10000个)\n"},
 	{"too many from addr", errEv(&chat.Error{Problem: chat.ProbTooManyFromAddr, N: 64}),
 		"error: too many connections from your address (max 64)\n", "你的地址连接数过多(最多64个)\n"},
+	{"conn rate", errEv(&chat.Error{Problem: chat.ProbConnRate, Wait: 2 * time.Second}),
+		"error: too many new connections from your address, wait 2s\n", "你的地址连接过于频繁，请2s后再试\n"},
 	{"shutting down", errEv(&chat.Error{Problem: chat.ProbShuttingDown}),
 		"error: server shutting down\n", "服务器正在关闭\n"},
 	{"bad request", errEv(&chat.Error{Problem: chat.ProbBadRequest, Arg: "no op"}),

@@ -66,9 +66,9 @@ func (s *Server) Wait() { s.wg.Wait() }
 
 func (s *Server) handle(nc net.Conn) {
 	addr := nc.RemoteAddr().String()
-	release, why := s.Hub.Admit(addr)
+	release, why, wait := s.Hub.Admit(addr)
 	if why != chat.RejectNone {
-		s.refuse(nc, why)
+		s.refuse(nc, why, wait)
 		return
 	}
 	defer release()
@@ -85,7 +85,7 @@ func (s *Server) handle(nc net.Conn) {
 }
 
 // refuse tells a connection over a cap why, in one line, and closes it.
-func (s *Server) refuse(nc net.Conn, why chat.Reject) {
+func (s *Server) refuse(nc net.Conn, why chat.Reject, wait time.Duration) {
 	defer nc.Close()
 	cfg := s.Hub.Config()
 	e := &chat.Error{Problem: chat.ProbShuttingDown}
@@ -94,6 +94,8 @@ func (s *Server) refuse(nc net.Conn, why chat.Reject) {
 		e = &chat.Error{Problem: chat.ProbTooManyConns, N: cfg.MaxConns}
 	case chat.RejectPerIP:
 		e = &chat.Error{Problem: chat.ProbTooManyFromAddr, N: cfg.MaxConnsPerIP}
+	case chat.RejectConnRate:
+		e = &chat.Error{Problem: chat.ProbConnRate, Wait: wait}
 	}
 	nc.SetWriteDeadline(time.Now().Add(refuseTimeout))
 	nc.Write(s.Text.Append(nil, &chat.Event{Kind: chat.EvError, Err: e}))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -31,8 +32,11 @@ type Handler struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	defer h.wg.Done()
-	release, why := h.Hub.Admit(r.RemoteAddr)
+	release, why, wait := h.Hub.Admit(r.RemoteAddr)
 	if why != chat.RejectNone {
+		if wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		}
 		http.Error(w, "connection refused: "+why.String(), http.StatusServiceUnavailable)
 		return
 	}
