@@ -146,8 +146,16 @@ var listeningTCP = regexp.MustCompile(`level=INFO msg=listening tcp=(\S+)`)
 // the test, and returns it with its TCP address.
 func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--listen", "127.0.0.1:0", "--http", "", "--db", db, "--rate", "0")
-	cmd.Env = append(os.Environ(), "RUN_PARLEY_MAIN=1")
+	cmd, addr := startServeLogging(t, io.Discard, nil, "--db", db, "--rate", "0")
+	return cmd, addr
+}
+
+// startServeLogging is startServe with more flags and variables, copying the
+// server's log after its listening record to logs.
+func startServeLogging(t *testing.T, logs io.Writer, env []string, flags ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--listen", "127.0.0.1:0", "--http", ""}, flags...)...)
+	cmd.Env = append(append(os.Environ(), "RUN_PARLEY_MAIN=1"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -157,10 +165,10 @@ func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	stop := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
-	logs := bufio.NewReader(stderr)
+	r := bufio.NewReader(stderr)
 	var addr string
 	for addr == "" {
-		line, err := logs.ReadString('\n')
+		line, err := r.ReadString('\n')
 		if err != nil {
 			t.Fatalf("no listening record before %v", err)
 		}
@@ -169,7 +177,7 @@ func startServe(t *testing.T, db string) (*exec.Cmd, string) {
 		}
 	}
 	stop.Stop()
-	go io.Copy(io.Discard, logs) // ends with the process
+	go io.Copy(logs, r) // ends with the process
 	return cmd, addr
 }
 

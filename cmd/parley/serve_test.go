@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,6 +20,14 @@ import (
 // RUN_PARLEY_MAIN=1, it is `parley` with the given arguments.
 func TestMain(m *testing.M) {
 	if os.Getenv("RUN_PARLEY_MAIN") == "1" {
+		if n, err := strconv.ParseUint(os.Getenv("RUN_PARLEY_NOFILE"), 10, 64); err == nil {
+			// The open-file limit test: a low limit, soft and hard, after
+			// the runtime raised the soft one at start.
+			if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+				fmt.Fprintln(os.Stderr, "setrlimit:", err)
+				os.Exit(1)
+			}
+		}
 		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 	}
 	goleak.VerifyTestMain(m)
