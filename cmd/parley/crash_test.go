@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,8 +23,22 @@ import (
 // holds every message the receiver got, in the same order, with the same
 // IDs.
 func TestCrashLosesNothingSeen(t *testing.T) {
+	loseNothingSeen(t, "strict", syscall.SIGKILL)
+}
+
+// TestSIGTERMUnderLoadLosesNothing: the same load, stopped with SIGTERM
+// instead, under either durability: the server exits 0 and its history
+// holds every message anyone received (under relaxed durability, the
+// lines delivered and not yet committed are committed on the way out).
+func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
+	for _, d := range []string{"strict", "relaxed"} {
+		t.Run(d, func(t *testing.T) { loseNothingSeen(t, d, syscall.SIGTERM) })
+	}
+}
+
+func loseNothingSeen(t *testing.T, durability string, sig syscall.Signal) {
 	db := filepath.Join(t.TempDir(), "parley.db")
-	srv, addr := startServe(t, db)
+	srv, addr := startServeLogging(t, io.Discard, nil, "--db", db, "--rate", "0", "--durability", durability)
 
 	recv := dialJSONLines(t, addr)
 	type seen struct {
@@ -58,8 +73,8 @@ func TestCrashLosesNothingSeen(t *testing.T) {
 			got = append(got, seen{m.ID, m.Text})
 		}
 	}
-	srv.Process.Kill() // SIGKILL, mid-stream
-	srv.Wait()
+	srv.Process.Signal(sig) // mid-stream
+	exitErr := srv.Wait()
 	// Whatever was in flight to the receiver still counts: read it all.
 	for {
 		m, err := readEvent(r)
@@ -71,6 +86,9 @@ func TestCrashLosesNothingSeen(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	if sig == syscall.SIGTERM && exitErr != nil {
+		t.Errorf("the server's exit after SIGTERM: %v, want status 0", exitErr)
+	}
 
 	_, addr = startServe(t, db)
 	c := dialJSONLines(t, addr)
@@ -106,7 +124,7 @@ func TestCrashLosesNothingSeen(t *testing.T) {
 			t.Fatalf("the receiver got id %d after %d", g.id, got[i-1].id)
 		}
 	}
-	t.Logf("%d messages received before and after the kill; all in the history, in order", len(got))
+	t.Logf("%d messages received before and after the signal (%v); all in the history, in order", len(got), sig)
 }
 
 // event is what the test reads of a JSON event.
