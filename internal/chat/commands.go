@@ -160,7 +160,7 @@ func (h *Hub) rename(s *Session, name string, ref []byte) {
 	h.tellRoomRenamed(s, old.name)
 }
 
-// userList lists everyone online, sorted by folded name.
+// userList lists everyone online, sorted by case-folded name.
 func (h *Hub) userList() []UserInfo {
 	type row struct {
 		key string
@@ -170,9 +170,12 @@ func (h *Hub) userList() []UserInfo {
 	rows := make([]row, 0, len(h.sessions))
 	for s := range h.sessions {
 		id := s.ident.Load()
-		rows = append(rows, row{id.key, UserInfo{Name: id.name, Room: s.roomName()}})
+		rows = append(rows, row{UserInfo: UserInfo{Name: id.name, Room: s.roomName()}})
 	}
 	h.mu.RUnlock()
+	for i := range rows {
+		rows[i].key = foldCase(rows[i].Name)
+	}
 	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
 	users := make([]UserInfo, len(rows))
 	for i, r := range rows {

@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/cases"
+
+	"parley/internal/confusables"
 )
 
 // MaxNameLen is the longest chosen name or room name, in characters.
@@ -66,9 +68,29 @@ func nameRune(r rune) bool {
 // folder is stateless and safe for concurrent use (x/text/cases docs).
 var folder = cases.Fold()
 
-// Fold returns the key under which two names clash: Unicode case folding, so
-// that "Alice", "ALICE" and "alice" are one name. Names are folded on connect,
-// rename, join and private-message lookups, never per recipient.
+// Fold returns the key under which two names clash, for users, accounts and
+// rooms alike: every place that looks a name up by key takes it from here.
+// Two names clash if they differ only in case ("Alice", "ALICE" and
+// "alice") or look alike by the confusable skeleton of UTS #39 ("аlice"
+// with a Cyrillic а, "rnallory" and "mallory", "b0b" and "bob"): the key is
+// confusables.CaseFoldedSkeleton, case folding then the skeleton, whose
+// doc says why in that order. A key is for comparing only; a name is shown
+// as it was typed.
+//
+// The store keeps these keys. A change to what Fold returns for a name
+// (new confusables data included) needs a store migration that computes
+// the stored keys again, as store/sqlite's 002 did when keys stopped being
+// case folding alone; its parley_name_key is this function.
+//
+// Names are keyed on connect, rename, join, login and private-message
+// lookups, never per recipient.
 func Fold(name string) string {
+	return confusables.CaseFoldedSkeleton(name)
+}
+
+// foldCase is Unicode case folding alone: what lists are sorted by, as the
+// protocol says ("sorted by name" is by case-folded name). A key would sort
+// "mike" after "nina", its m being rn.
+func foldCase(name string) string {
 	return folder.String(name)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -77,8 +78,9 @@ func TestNameErrorText(t *testing.T) {
 	}
 }
 
-// TestFold pins what Unicode full case folding (x/text/cases.Fold) gives.
-func TestFold(t *testing.T) {
+// TestFoldCase pins what Unicode full case folding (x/text/cases.Fold)
+// gives: the order lists are sorted in.
+func TestFoldCase(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"alice", "alice"},
 		{"Alice", "alice"},
@@ -105,8 +107,45 @@ func TestFold(t *testing.T) {
 		{"", ""},
 	}
 	for _, tc := range tests {
+		if got := foldCase(tc.in); got != tc.want {
+			t.Errorf("foldCase(%q) = %+q, want %+q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestFold pins a few keys: case folded, then the confusable skeleton.
+func TestFold(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"alice", "alice"},
+		{"Alice", "alice"},
+		{"\u0430lice", "alice"}, // Cyrillic а
+		{"mallory", "rnallory"},
+		{"b0b", "bob"},
+		{"bi11", "bill"},
+		{"张三", "张三"},
+		{"127.0.0.1:5000", "l27.o.o.l:5ooo"},
+		{"guest-10", "guest-lo"},
+		{"", ""},
+	} {
 		if got := Fold(tc.in); got != tc.want {
 			t.Errorf("Fold(%q) = %+q, want %+q", tc.in, got, tc.want)
+		}
+	}
+	// The hub keys the lobby by its name.
+	if Fold(Lobby) != Lobby {
+		t.Errorf("Fold(%q) = %q, want the name itself", Lobby, Fold(Lobby))
+	}
+}
+
+// TestFoldNoControls checks that no key of a valid name holds a control
+// character: store/sqlite's migration 002 parks accounts behind U+001F.
+func TestFoldNoControls(t *testing.T) {
+	for r := range rune(unicode.MaxRune + 1) {
+		if !nameRune(r) {
+			continue
+		}
+		if k := Fold(string(r)); strings.ContainsFunc(k, unicode.IsControl) {
+			t.Errorf("Fold(%U) = %+q holds a control character", r, k)
 		}
 	}
 }
@@ -120,6 +159,18 @@ func TestFoldClashes(t *testing.T) {
 		{"STRASSE", "straße"},
 		{"Den", "den"},
 		{"\u212aate", "kate"},
+		// Look-alikes (UTS #39 confusables), in any case.
+		{"\u0430lice", "alice"},     // Cyrillic а
+		{"\u0410LICE", "alice"},     // Cyrillic А
+		{"\u0440aypal", "paypal"},   // Cyrillic р
+		{"g\u03bfogle", "google"},   // Greek ο
+		{"rnallory", "mallory"},     // rn looks like m
+		{"b0b", "BOB"},              // 0 looks like O
+		{"bi11", "bill"},            // 1 looks like l
+		{"\uff41lice", "alice"},     // fullwidth ａ
+		{"\U0001d41alice", "Alice"}, // mathematical bold 𝐚
+		{"alice\u3164", "alice"},    // HANGUL FILLER, an invisible letter
+		{"D\u0435n", "den"},         // Cyrillic е, a room
 	} {
 		if a, b := Fold(pair[0]), Fold(pair[1]); a != b {
 			t.Errorf("Fold(%q) = %q, Fold(%q) = %q; want equal", pair[0], a, pair[1], b)
@@ -129,6 +180,8 @@ func TestFoldClashes(t *testing.T) {
 		{"alice", "alicia"},
 		{"张三", "张四"},
 		{"a.b", "a_b"},
+		{"bill", "bili"},
+		{"AIice", "alice"}, // capital I and small l: see confusables.CaseFoldedSkeleton
 	} {
 		if a, b := Fold(pair[0]), Fold(pair[1]); a == b {
 			t.Errorf("Fold(%q) == Fold(%q) == %q; want different", pair[0], pair[1], a)
@@ -143,7 +196,7 @@ func TestFoldConcurrent(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 200 {
-				if got := Fold("ÄLICE-Straße"); got != "älice-strasse" {
+				if got := Fold("ÄLICE-Straße"); got != "a\u0308lice-strasse" {
 					t.Errorf("Fold = %q", got)
 					return
 				}

@@ -154,7 +154,8 @@ func (h *Hub) removeLocked(s *Session, r *room, p PresenceKind) {
 	}
 }
 
-// roomList returns the rooms with people in them, sorted by folded name.
+// roomList returns the rooms with people in them, sorted by case-folded
+// name.
 func (h *Hub) roomList() []RoomInfo {
 	type row struct {
 		key string
@@ -164,10 +165,13 @@ func (h *Hub) roomList() []RoomInfo {
 	rows := make([]row, 0, len(h.rooms))
 	for _, r := range h.rooms {
 		if n := len(r.members); n > 0 {
-			rows = append(rows, row{r.key, RoomInfo{Name: r.name, Users: n}})
+			rows = append(rows, row{RoomInfo: RoomInfo{Name: r.name, Users: n}})
 		}
 	}
 	h.roomsMu.Unlock()
+	for i := range rows {
+		rows[i].key = foldCase(rows[i].Name)
+	}
 	slices.SortFunc(rows, func(a, b row) int { return strings.Compare(a.key, b.key) })
 	list := make([]RoomInfo, len(rows))
 	for i, r := range rows {
