@@ -34,8 +34,8 @@ import (
 //  1. s in NFD;
 //  2. without the characters that have the property
 //     Default_Ignorable_Code_Point (invisible ones, such as U+200B ZERO
-//     WIDTH SPACE and U+3164 HANGUL FILLER), a step UTS #39 added in
-//     Unicode 15.1;
+//     WIDTH SPACE and U+3164 HANGUL FILLER), a step of the current UTS #39
+//     that older accounts of the skeleton leave out;
 //  3. each character replaced by its prototype from confusables.txt;
 //  4. in NFD again.
 //
