@@ -10,7 +10,7 @@
 //   - Message and private-message IDs are the caller's (the hub assigns them
 //     before delivery, so that one ID reaches every client and the store);
 //     they are unique across both kinds and only ever grow.
-//   - Names and rooms are looked up by key (the hub's folded form); the
+//   - Names and rooms are looked up by key (the hub's key: case-folded, then its look-alike skeleton); the
 //     spelling a user chose is kept beside it for display.
 //   - Methods are safe for concurrent use. ctx bounds each call.
 package store
