@@ -171,6 +171,7 @@ func benchFlags(workload string, o *bench.Options, asJSON *bool, stderr io.Write
 	}
 	if is(bench.Idle) {
 		fs.IntVar(&o.RoomSize, "room-size", 100, "idle: the most clients in one room")
+		fs.StringVar(&o.PprofURL, "pprof", "", "idle: the server's --pprof `address`, to collect its garbage before each memory read (otherwise the figures include it)")
 	}
 	fs.BoolVar(asJSON, "json", false, "print the summary as one JSON object")
 	return fs

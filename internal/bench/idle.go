@@ -49,6 +49,9 @@ type IdleMemory struct {
 	// frees to the system ran before each read. Otherwise the heap figures
 	// include what garbage the server had not yet collected.
 	SameProcess bool `json:"same_process"`
+	// Collected is true when the server's garbage was collected before
+	// each read (Self, or the server's profiler known): live memory.
+	Collected bool `json:"collected"`
 }
 
 // memReads is how many times each memory figure is read, memGap apart;
@@ -87,6 +90,7 @@ func (r *run) idle(ctx context.Context) (Result, error) {
 			return Result{}, err
 		}
 		ir.Memory = idleMemory(before, after, len(r.clients), r.o.Self)
+		ir.Memory.Collected = r.o.Self || r.o.PprofURL != ""
 	}
 	r.progressf("one line in each room, to prove every connection alive")
 	sent, err := r.prove(ctx)
@@ -122,9 +126,9 @@ func (r *run) idle(ctx context.Context) (Result, error) {
 
 // memory reads the server's memory memReads times and keeps the smallest
 // of each figure (the counters come from the last read). With Self it
-// collects the garbage first, the process's own, so that the figures are
-// live memory; another server's include its garbage, which the smallest of
-// a few reads only makes less.
+// collects the garbage first, the process's own, and with PprofURL the
+// server's, so that the figures are live memory; otherwise they include
+// the server's garbage, which the smallest of a few reads only makes less.
 func (r *run) memory(ctx context.Context) (counters, error) {
 	var low counters
 	for i := range memReads {
@@ -133,10 +137,17 @@ func (r *run) memory(ctx context.Context) (counters, error) {
 				return counters{}, err
 			}
 		}
-		if r.o.Self {
+		switch {
+		case r.o.Self:
 			// Twice: what sync.Pools hold survives one collection.
 			runtime.GC()
 			debug.FreeOSMemory()
+		case r.o.PprofURL != "":
+			for range 2 {
+				if err := r.metrics.get(ctx, r.o.PprofURL); err != nil {
+					return counters{}, fmt.Errorf("collecting the server's garbage: %w", err)
+				}
+			}
 		}
 		c, err := r.metrics.read(ctx)
 		if err != nil {

@@ -144,6 +144,11 @@ type Options struct {
 	// skips the check (and, in Idle, the memory figures). With Self it is
 	// the self-hosted server's.
 	MetricsURL string
+	// PprofURL is the server's profiler (its --pprof HOST:PORT, or a URL):
+	// Idle asks it for a heap profile after a collection
+	// (/debug/pprof/heap?gc=1) before each memory read, so that another
+	// server's figures are live memory, without its garbage. "" skips it.
+	PprofURL string
 
 	// Clients is how many clients connect (100; Idle and Connect 5000, which
 	// with Self takes 10,000 file descriptors, two per connection). DM
@@ -244,6 +249,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.MetricsURL != "" {
 		o.MetricsURL = metricsURL(o.MetricsURL)
 	}
+	if o.PprofURL != "" {
+		o.PprofURL = gcURL(o.PprofURL)
+	}
 	if many { // what they do not use stays out of their result
 		o.Senders, o.Rate, o.Inflight, o.Size, o.Warmup, o.Duration = 0, 0, 0, 0, 0, 0
 	}
@@ -287,6 +295,19 @@ func (o Options) check() error {
 }
 
 // metricsURL completes a bare HOST:PORT to http://HOST:PORT/metrics.
+// gcURL completes a profiler's HOST:PORT to the heap profile's URL that
+// collects the garbage first.
+func gcURL(s string) string {
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	if u, err := url.Parse(s); err == nil {
+		u.Path, u.RawQuery = "/debug/pprof/heap", "gc=1"
+		s = u.String()
+	}
+	return s
+}
+
 func metricsURL(s string) string {
 	if !strings.Contains(s, "://") {
 		s = "http://" + s

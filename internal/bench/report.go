@@ -184,10 +184,13 @@ func (res Result) idleSummary(b *strings.Builder, row func(name, format string, 
 		if m.ConnsOpen != int64(res.Clients) || res.Dropped > 0 {
 			row("", "BUT not every client's connection stayed open (see dropped, and the server's count): the figures per connection are off")
 		}
-		if m.SameProcess {
+		switch {
+		case m.SameProcess:
 			row("note", "the server runs in this process: the figures include the load generator's side of each connection; garbage collected before each read")
-		} else {
-			row("note", "the smallest of %d reads; the heap includes garbage the server had not collected yet", memReads)
+		case m.Collected:
+			row("note", "the server's garbage collected (through its profiler) before each of %d reads; the smallest kept", memReads)
+		default:
+			row("note", "the smallest of %d reads; the heap includes garbage the server had not collected yet (give --pprof to collect it)", memReads)
 		}
 	} else {
 		row("memory", "not measured: no /metrics (--metrics URL, or --self)")
