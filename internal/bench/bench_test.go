@@ -5,9 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"parley/internal/server"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -434,5 +438,46 @@ func TestRunRefusesBadOptions(t *testing.T) {
 	// What idle and connect do not use, they do not check.
 	if err := (Options{Workload: Idle, Senders: 1000, Size: -1}).Check(); err != nil {
 		t.Errorf("idle with senders and size: %v", err)
+	}
+}
+
+// TestMemoryCollectsThroughPprof: with the server's profiler known, each
+// memory read is preceded by heap profiles that collect the garbage
+// (/debug/pprof/heap?gc=1), and the smallest of the reads is kept.
+func TestMemoryCollectsThroughPprof(t *testing.T) {
+	var mu sync.Mutex
+	var gcs, reads int
+	heaps := []int{300, 100, 200} // heap bytes at each read; stack 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case r.URL.Path == "/debug/pprof/heap" && r.URL.Query().Get("gc") == "1":
+			gcs++
+		case r.URL.Path == "/metrics":
+			fmt.Fprintf(w, "parley_events_out_total 0\ngo_memstats_heap_inuse_bytes %d\ngo_memstats_stack_inuse_bytes 0\n", heaps[reads%len(heaps)])
+			reads++
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer ts.Close()
+	o, err := Options{Workload: Idle, MetricsURL: ts.URL, PprofURL: strings.TrimPrefix(ts.URL, "http://")}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{o: o, metrics: newScraper(o.MetricsURL)}
+	defer r.metrics.close()
+	c, err := r.memory(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.heap != 100 {
+		t.Errorf("heap %d, want the smallest read, 100", c.heap)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if reads != memReads || gcs != 2*memReads {
+		t.Errorf("%d reads and %d collections, want %d and %d", reads, gcs, memReads, 2*memReads)
 	}
 }

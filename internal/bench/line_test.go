@@ -187,7 +187,7 @@ func ExampleResult_WriteSummary_idle() {
 	//   heap+stacks   3.0 MiB → 120.2 MiB: 12,288 bytes (12.0 KiB) per connection
 	//   resident      20.0 MiB → 176.2 MiB: 16,384 bytes (16.0 KiB) per connection
 	//   goroutines    2.00 per connection; the server counts 10,000 more connections open
-	//   note          the smallest of 3 reads; the heap includes garbage the server had not collected yet
+	//   note          the smallest of 3 reads; the heap includes garbage the server had not collected yet (give --pprof to collect it)
 	//   alive         10,000 of 10,000 clients read the line said in their room (100 lines, one per room)
 	//   lost          0
 }
