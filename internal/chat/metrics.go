@@ -7,7 +7,7 @@ import "sync/atomic"
 type Metrics struct {
 	ConnsOpen     atomic.Int64 // connections admitted and not yet closed
 	ConnsTotal    atomic.Int64 // connections admitted since start
-	Rejected      [numRejects]atomic.Int64
+	Rejected      [NumRejects]atomic.Int64
 	Sessions      [numModes]atomic.Int64 // open sessions by mode
 	LinesIn       atomic.Int64           // lines (or WebSocket messages) read
 	EventsOut     atomic.Int64           // events written to clients
@@ -43,7 +43,7 @@ const (
 	RejectPerIP           // --max-conns-per-ip reached for the address
 	RejectClosing         // the server is shutting down
 	RejectConnRate        // --conn-rate exceeded for the address
-	numRejects
+	NumRejects            // how many Reject values there are
 )
 
 var rejectNames = [...]string{RejectNone: "none", RejectMaxConns: "max_conns", RejectPerIP: "max_conns_per_ip", RejectClosing: "shutting_down", RejectConnRate: "conn_rate"}

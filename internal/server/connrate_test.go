@@ -3,9 +3,8 @@ package server
 import (
 	"net"
 	"slices"
+	"strings"
 	"testing"
-
-	"parley/internal/chat"
 )
 
 // nonLoopbackIP returns an IPv4 address of this machine that is not
@@ -38,8 +37,8 @@ func TestConnRate(t *testing.T) {
 	second := dialText(t, s)
 	third := dial(t, s.TCPAddr())
 	third.closed("error: too many new connections from your address, wait 1s")
-	if got := s.Hub().Metrics.Rejected[chat.RejectConnRate].Load(); got != 1 {
-		t.Errorf("parley_rejected_connections_total{reason=conn_rate} = %d, want 1", got)
+	if m := get(t, "http://"+s.HTTPAddr()+"/metrics"); !strings.Contains(m, `parley_rejected_connections_total{reason="conn_rate"} 1`) {
+		t.Errorf("/metrics does not count the refusal under reason conn_rate")
 	}
 	first.expect("[" + second.addr + "]" + second.addr + ":online")
 	first.send("/who")

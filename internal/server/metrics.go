@@ -38,7 +38,7 @@ func (s *Server) metricsHandler() http.Handler {
 		counter("parley_messages_committed_total", "Chat lines committed to the store.", c.Committed.Load)
 		counter("parley_commits_total", "Store transactions that committed chat lines (group commits).", c.Batches.Load)
 	}
-	for why := chat.RejectMaxConns; why <= chat.RejectClosing; why++ {
+	for why := chat.RejectMaxConns; why < chat.NumRejects; why++ {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "parley_rejected_connections_total", Help: "Connections refused, by reason.",
 			ConstLabels: prometheus.Labels{"reason": why.String()},
