@@ -143,7 +143,11 @@ func NewHub(cfg Config) (*Hub, error) {
 		if err := h.loadStore(); err != nil {
 			return nil, err
 		}
-		h.commit = store.NewCommitter(h.store, h.log)
+		keep := 0
+		if cfg.Relaxed {
+			keep = keepUnsaved // delivered already: keep trying to save them
+		}
+		h.commit = store.NewCommitter(h.store, h.log, keep)
 	}
 	h.lobby = h.newRoom(Lobby, Lobby)
 	h.rooms[Lobby] = h.lobby

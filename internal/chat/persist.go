@@ -68,6 +68,11 @@ func (h *Hub) storeFailed(what string, err error) {
 // under strict durability.
 const maxUncommitted = 32
 
+// keepUnsaved bounds the chat lines that relaxed durability delivered and
+// the store failed to save, kept to be saved when it works again (some
+// 20 MB at most).
+const keepUnsaved = 100_000
+
 // sayStored sends a chat line to its room with a store. Under strict
 // durability it is delivered once committed; the reader goes on reading
 // (up to maxUncommitted lines may wait for their commits), and a command

@@ -37,6 +37,8 @@ func (s *Server) metricsHandler() http.Handler {
 	if c := s.hub.Committer(); c != nil {
 		counter("parley_messages_committed_total", "Chat lines committed to the store.", c.Committed.Load)
 		counter("parley_commits_total", "Store transactions that committed chat lines (group commits).", c.Batches.Load)
+		counter("parley_messages_retried_total", "Chat lines delivered under relaxed durability whose commit failed and that a later try saved.", c.Retried.Load)
+		counter("parley_messages_lost_total", "Chat lines delivered under relaxed durability that the store never saved (too many waiting, or still failing at shutdown).", c.Lost.Load)
 	}
 	for why := chat.RejectMaxConns; why < chat.NumRejects; why++ {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"parley/internal/store"
 	"parley/internal/store/sqlite"
@@ -96,13 +97,26 @@ func TestStoreFailureStrict(t *testing.T) {
 }
 
 // TestStoreFailureRelaxed: under relaxed durability the line is delivered
-// at once; when its commit fails, its sender is told.
+// at once; when its commit fails, its sender is told, and the line is kept
+// and saved once the store works again: it is in the history then.
 func TestStoreFailureRelaxed(t *testing.T) {
 	s, f := startFaulty(t, "relaxed")
 	a := dialText(t, s)
 	f.broken.Store(true)
-	a.send("delivered, not kept")
-	a.expect("["+a.addr+"]"+a.addr+":delivered, not kept", "error: store unavailable")
+	a.send("delivered, saved later")
+	a.expect("["+a.addr+"]"+a.addr+":delivered, saved later", "error: store unavailable")
 	f.broken.Store(false)
+	a.quiet()
+	deadline := time.Now().Add(waitTime)
+	for !strings.Contains(get(t, "http://"+s.HTTPAddr()+"/metrics"), "parley_messages_retried_total 1") {
+		if time.Now().After(deadline) {
+			t.Fatal("the line was not saved after the store came back")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	a.send("/history")
+	if got := unstamp(t, a.next()); got != "["+a.addr+"]"+a.addr+":delivered, saved later" {
+		t.Errorf("history after recovery: %q", got)
+	}
 	a.quiet()
 }
