@@ -294,27 +294,31 @@ func (o Options) check() error {
 	return nil
 }
 
-// metricsURL completes a bare HOST:PORT to http://HOST:PORT/metrics.
 // gcURL completes a profiler's HOST:PORT to the heap profile's URL that
 // collects the garbage first.
 func gcURL(s string) string {
-	if !strings.Contains(s, "://") {
-		s = "http://" + s
-	}
-	if u, err := url.Parse(s); err == nil {
-		u.Path, u.RawQuery = "/debug/pprof/heap", "gc=1"
-		s = u.String()
-	}
-	return s
+	return completeURL(s, func(u *url.URL) { u.Path, u.RawQuery = "/debug/pprof/heap", "gc=1" })
 }
 
+// metricsURL completes a bare HOST:PORT to http://HOST:PORT/metrics.
 func metricsURL(s string) string {
+	return completeURL(s, func(u *url.URL) {
+		if u.Path == "" || u.Path == "/" {
+			u.Path = "/metrics"
+		}
+	})
+}
+
+// completeURL gives s the scheme http:// if it has none and lets set fill
+// in the rest; s stays as it is if it does not parse.
+func completeURL(s string, set func(*url.URL)) string {
 	if !strings.Contains(s, "://") {
 		s = "http://" + s
 	}
-	if u, err := url.Parse(s); err == nil && (u.Path == "" || u.Path == "/") {
-		u.Path = "/metrics"
-		s = u.String()
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
 	}
-	return s
+	set(u)
+	return u.String()
 }
