@@ -128,11 +128,14 @@ func TestCommitterRetryStoresOnce(t *testing.T) {
 	c := store.NewCommitter(f, quiet, 100)
 	defer c.Close()
 	f.ghost.Store(true)
-	if n := submit(t, c, 1, 3); n != 3 {
-		t.Fatalf("%d of 3 callbacks saw the failure", n)
+	// The first commit (however many of the three it holds) is written and
+	// reported failed; the others go through.
+	failed := submit(t, c, 1, 3)
+	if failed == 0 {
+		t.Fatal("no callback saw the failure")
 	}
 	submit(t, c, 4, 4)
-	waitFor(t, func() bool { return c.Retried.Load() == 3 })
+	waitFor(t, func() bool { return c.Retried.Load() == int64(failed) })
 	if ids := stored(t, f, 4); !slices.Equal(ids, []int64{1, 2, 3, 4}) {
 		t.Errorf("stored %v, want 1…4 once each", ids)
 	}
