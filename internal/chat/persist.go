@@ -158,7 +158,7 @@ func (h *Hub) register(s *Session, pw string, ref []byte) {
 		replyErr(s, ref, &Error{Problem: ProbNameRegistered, Arg: id.name})
 		return
 	}
-	pw = cleanPassword(pw)
+	pw = CleanPassword(pw)
 	if pw == "" {
 		replyErr(s, ref, &Error{Problem: ProbUsage, Arg: "/register PASSWORD"})
 		return
@@ -206,7 +206,7 @@ func (h *Hub) login(s *Session, name, pw string, ref []byte) {
 		replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
 		return
 	}
-	ok, err := h.hasher.Check(ctx, acct.Hash, cleanPassword(pw)) // a dummy check when there is no account
+	ok, err := h.hasher.Check(ctx, acct.Hash, CleanPassword(pw)) // a dummy check when there is no account
 	if ctx.Err() != nil {                                        // too many logins at once: not the client's failure
 		h.log.Warn("login: no password check in time", "err", err)
 		replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
@@ -328,10 +328,11 @@ func (h *Hub) history(s *Session, cmd Command) {
 // Committer is the store's writer of chat lines, or nil without a store.
 func (h *Hub) Committer() *store.Committer { return h.commit }
 
-// cleanPassword makes a password the same whichever mode it came in: the
+// CleanPassword makes a password the same whichever way it came in: the
 // text mode cleans its lines and drops trailing white space, so a password
-// set over JSON is cleaned the same way, or it could never be typed.
-func cleanPassword(pw string) string {
+// set over JSON is cleaned the same way, or it could never be typed; so is
+// one set with parley account.
+func CleanPassword(pw string) string {
 	return strings.TrimRightFunc(Clean(pw), unicode.IsSpace)
 }
 
