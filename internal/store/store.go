@@ -57,6 +57,34 @@ type Account struct {
 	Created time.Time
 }
 
+// SanctionKind is what a Sanction does.
+type SanctionKind uint8
+
+// The sanctions an operator can impose.
+const (
+	// Ban refuses connections from Addr, and logins to the account with
+	// key Key if there is one, until Until.
+	Ban SanctionKind = iota + 1
+	// Mute refuses the chat lines and private messages of the name with
+	// key Key until Until.
+	Mute
+)
+
+// Sanction is a ban or a mute an operator imposed. One of each kind may
+// exist per key.
+type Sanction struct {
+	Kind SanctionKind
+	// Key is what the sanction is found by: a name's key, or for a ban by
+	// address "addr:" and the address (an IPv4 address or an IPv6 /64).
+	Key     string
+	Target  string    // the name or address as the operator gave it
+	Addr    string    // Ban: the address refused ("" for none)
+	Until   time.Time // UTC, millisecond precision; the zero time is until lifted
+	Reason  string
+	By      string // the operator's name
+	Created time.Time
+}
+
 // Store keeps what Parley must not forget.
 type Store interface {
 	// AppendMessages stores msgs, all or none, in one transaction (the
@@ -85,6 +113,15 @@ type Store interface {
 	// DeleteAccount removes key's account (its queued DMs too), or returns
 	// ErrNotFound.
 	DeleteAccount(ctx context.Context, key string) error
+
+	// PutSanction stores sn, replacing the one of the same kind and key.
+	PutSanction(ctx context.Context, sn Sanction) error
+	// DeleteSanction removes the sanction of kind with key, or returns
+	// ErrNotFound.
+	DeleteSanction(ctx context.Context, kind SanctionKind, key string) error
+	// Sanctions returns every sanction, ended ones too, sorted by kind
+	// then key.
+	Sanctions(ctx context.Context) ([]Sanction, error)
 
 	// Close releases the store; no method may be called after.
 	Close() error

@@ -193,6 +193,7 @@ func testCanceledContext(t *testing.T, s store.Store) {
 	appendMessages(t, s, msgs("r", 1))
 	createAccount(t, s, acct("ann"))
 	queueDM(t, s, dm(2, "ann"))
+	putSanction(t, s, sanction(store.Ban, "ann", 0))
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -208,6 +209,9 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		"History":        func() error { _, err := s.History(ctx, "r", 0, 10); return err },
 		"Account":        func() error { _, err := s.Account(ctx, "ann"); return err },
 		"Accounts":       func() error { _, err := s.Accounts(ctx); return err },
+		"PutSanction":    func() error { return s.PutSanction(ctx, sanction(store.Mute, "ann", 0)) },
+		"DeleteSanction": func() error { return s.DeleteSanction(ctx, store.Ban, "ann") },
+		"Sanctions":      func() error { _, err := s.Sanctions(ctx); return err },
 	}
 	for name, call := range calls {
 		if err := call(); err == nil {
@@ -221,4 +225,5 @@ func testCanceledContext(t *testing.T, s store.Store) {
 		t.Fatalf("Accounts: %d, want 1", n)
 	}
 	checkDMs(t, "TakeDMs(ann)", takeDMs(t, s, "ann"), []store.DM{dm(2, "ann")})
+	checkSanctions(t, "Sanctions", sanctions(t, s), []store.Sanction{sanction(store.Ban, "ann", 0)})
 }

@@ -46,6 +46,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Accounts/SetPassword", testSetPassword},
 		{"Accounts/Delete", testDeleteAccount},
 		{"Accounts/DeleteMissing", testDeleteMissing},
+		{"Sanctions/RoundTrip", testSanctions},
+		{"Sanctions/Replace", testSanctionReplace},
+		{"Sanctions/Delete", testSanctionDelete},
 		{"CanceledContext", testCanceledContext},
 		{"Concurrent", testConcurrent},
 	}
