@@ -14,6 +14,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	chatcore "parley/internal/chat"
 	"parley/internal/server"
 )
 
@@ -194,6 +195,12 @@ func validate(fs *flag.FlagSet, cfg *server.Config, logFormat string, from map[s
 	for _, c := range checks {
 		if c.bad {
 			return invalidValue(from[c.name], c.name, fs.Lookup(c.name).Value.String(), c.why)
+		}
+	}
+	for _, name := range cfg.Operators {
+		if err := chatcore.ValidName(name); err != nil {
+			return invalidValue(from["operators"], "operators", fs.Lookup("operators").Value.String(),
+				fmt.Sprintf("%q is not a valid name: %v", name, err))
 		}
 	}
 	if cfg.TLSListen != "" && (cfg.TLSCert == "" || cfg.TLSKey == "") {

@@ -95,9 +95,9 @@ func TestAdmitConnRate(t *testing.T) {
 			t.Fatalf("connection %d of the burst: %v", i+1, why)
 		}
 	}
-	_, why, wait := h.Admit("192.0.2.1:2000")
-	if why != RejectConnRate || wait != time.Second {
-		t.Fatalf("fifth connection: %v, wait %v; want %v, wait 1s", why, wait, RejectConnRate)
+	_, why, refused := h.Admit("192.0.2.1:2000")
+	if why != RejectConnRate || refused.Problem != ProbConnRate || refused.Wait != time.Second {
+		t.Fatalf("fifth connection: %v, %+v; want %v, wait 1s", why, refused, RejectConnRate)
 	}
 	if _, why, _ := h.Admit("[2001:db8::1]:1"); why != RejectNone {
 		t.Errorf("another address: %v", why)

@@ -12,7 +12,7 @@ func (h *Hub) do(s *Session, cmd Command) bool {
 		return false // no reply overtakes a chat line still being committed
 	}
 	switch cmd.Op {
-	case OpWho, OpRooms, OpHelp, OpHistory:
+	case OpWho, OpRooms, OpHelp, OpHistory, OpBans:
 		if !s.waitDrained() {
 			return false
 		}
@@ -46,6 +46,8 @@ func (h *Hub) do(s *Session, cmd Command) bool {
 		h.login(s, cmd.Name, cmd.Text, cmd.Ref)
 	case OpHistory:
 		h.history(s, cmd)
+	case OpKick, OpBan, OpUnban, OpMute, OpUnmute, OpBans:
+		h.operator(s, cmd)
 	}
 	return true
 }
@@ -59,6 +61,9 @@ func replyErr(s *Session, ref []byte, e *Error) {
 // address is a private message instead.
 func (h *Hub) say(s *Session, cmd Command) {
 	text := Clean(cmd.Text)
+	if text != "" && h.refuseMuted(s, cmd.Ref) {
+		return
+	}
 	if cmd.AddrDM && !h.cfg.HideAddrs {
 		if i := strings.IndexByte(text, '#'); i > 0 {
 			if to := h.byAddr(strings.TrimSpace(text[:i])); to != nil {
@@ -98,6 +103,9 @@ func (h *Hub) byAddr(addr string) *Session {
 // dm sends a private message, checking in the seed's order: unknown name,
 // then empty text. (Usage errors are the codec's.)
 func (h *Hub) dm(s *Session, name, text string, ref []byte) {
+	if h.refuseMuted(s, ref) {
+		return
+	}
 	name = Clean(name)
 	key := Fold(name)
 	h.mu.RLock()
@@ -142,7 +150,7 @@ func (h *Hub) rename(s *Session, name string, ref []byte) {
 		replyErr(s, ref, &Error{Problem: ProbNameTaken, Arg: name})
 		return
 	}
-	if h.accounts[key] != "" && s.account != key {
+	if (h.accounts[key] != "" || h.ops[key]) && s.account != key {
 		h.mu.Unlock()
 		replyErr(s, ref, &Error{Problem: ProbNameRegistered, Arg: name})
 		return

@@ -18,6 +18,9 @@ type Command struct {
 	// message ID (0 for the latest).
 	Limit  int
 	Before int64
+	// OpBan, OpMute: how long (0 until lifted). OpBan's Name is its target
+	// (a name or an address), Text its reason; OpKick's Text is its reason.
+	Duration time.Duration
 }
 
 // Op is what a Command asks for.
@@ -39,6 +42,12 @@ const (
 	OpRegister           // register your current name; Text is the password
 	OpLogin              // take a registered name; Name, Text is the password
 	OpHistory            // a room's past messages: Room ("" for yours), Limit, Before
+	OpKick               // operator: end Name's session; Text is the reason
+	OpBan                // operator: refuse Name (a name or an address) for Duration; Text is the reason
+	OpUnban              // operator: lift the ban on Name
+	OpMute               // operator: refuse Name's chat lines and private messages for Duration
+	OpUnmute             // operator: lift the mute on Name
+	OpBans               // operator: list the bans
 )
 
 // Codec is one wire mode: it turns a client's lines into Commands and Events

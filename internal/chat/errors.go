@@ -72,7 +72,12 @@ const (
 	ProbBadPassword     // wrong password, or no such account
 	ProbRateLimited     // too many failed logins; Wait says for how long
 	ProbStoreUnavailable
-	ProbConnRate // refused: --conn-rate exceeded for the address; Wait says for how long
+	ProbConnRate     // refused: --conn-rate exceeded for the address; Wait says for how long
+	ProbUnauthorized // an operator command from someone who is not a logged-in operator
+	ProbBanned       // refused: a ban; Until (zero: until lifted), Arg is the reason
+	ProbMuted        // a chat line or private message from a muted user; Until
+	ProbNotBanned    // unban of a target without a ban; Arg is the target
+	ProbNotMuted     // unmute of a name without a mute; Arg is the name
 )
 
 // Error is one error reply to a client.
@@ -82,6 +87,7 @@ type Error struct {
 	N       int
 	Name    *NameError
 	Wait    time.Duration // ProbRateLimited, ProbConnRate: whole seconds
+	Until   time.Time     // ProbBanned, ProbMuted: when it ends; zero for until lifted
 }
 
 // Code returns the JSON error code of e.
@@ -107,6 +113,11 @@ func (e *Error) Code() Code {
 		return CodeRateLimited
 	case ProbStoreUnavailable:
 		return CodeStoreUnavailable
+	case ProbUnauthorized, ProbBanned, ProbMuted:
+		// The contract's codes have none for a ban or a mute; both are
+		// something the client is not allowed to do, and the message
+		// says which and until when.
+		return CodeUnauthorized
 	default:
 		return CodeBadRequest
 	}

@@ -27,6 +27,8 @@ const (
 	EvBye                        // Reason; the connection closes after it
 	EvRegistered                 // your current name is now registered: Name
 	EvLoggedIn                   // you logged in and have the name: Name
+	EvDone                       // an operator command was carried out: Did, Name (its target), Text (reason), Until
+	EvBans                       // the bans: Bans
 	evSwitchJSON                 // queue marker: the writer switches to the JSON codec here
 )
 
@@ -66,6 +68,13 @@ func (b ByeReason) String() string { return byeNames[b] }
 // UserInfo is one row of a who listing.
 type UserInfo struct{ Name, Room string }
 
+// BanInfo is one row of a bans listing.
+type BanInfo struct {
+	Target string
+	Until  time.Time // zero: until lifted
+	Reason string
+}
+
 // RoomInfo is one row of a rooms listing.
 type RoomInfo struct {
 	Name  string
@@ -81,11 +90,11 @@ type Event struct {
 	ID       int64  // message ID (EvMsg, EvDMIn, EvDMOut)
 	TS       time.Time
 	Room     string
-	Name     string // the user the event is about: sender, subject, your name
+	Name     string // the user the event is about: sender, subject, your name; EvBye kicked: the operator
 	Old      string // previous name (Renamed, EvNickOK)
 	To       string // private message recipient
 	Addr     string // Name's address; empty under --hide-addrs
-	Text     string
+	Text     string // EvBye kicked, EvDone: the reason
 	Server   string // EvWelcome: server software and version
 	Queued   bool   // EvDMOut: stored for an offline recipient
 	Stored   bool   // EvDMIn: kept while you were offline; the text mode shows its time
@@ -97,6 +106,9 @@ type Event struct {
 	Users    []UserInfo
 	Rooms    []RoomInfo
 	Messages []*Event
+	Did      Op        // EvDone: the command carried out
+	Until    time.Time // EvDone for a ban or mute: when it ends; zero for until lifted
+	Bans     []BanInfo
 
 	enc [numSlots]encoding
 }

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,10 @@ type Config struct {
 	Relaxed bool
 	// Hasher hashes passwords. Defaults to one running two at a time.
 	Hasher *password.Hasher
+	// Operators are the names of the operator accounts (--operators): only
+	// a session logged in to one may kick, ban and mute, and nobody can
+	// take or register these names over the wire.
+	Operators []string
 }
 
 // A Hub is one chat server's state: who is online, under which names, in
@@ -88,6 +93,9 @@ type Hub struct {
 	commit *store.Committer // the store's one writer of chat lines
 	hasher *password.Hasher
 	logins *loginLimiter
+
+	ops       map[string]bool // operator name keys; read-only
+	sanctions *sanctions
 
 	mu       sync.RWMutex
 	names    map[string]*Session // folded name → session; guarded by mu
@@ -126,18 +134,23 @@ func NewHub(cfg Config) (*Hub, error) {
 		cfg.Hasher = password.NewHasher(2)
 	}
 	h := &Hub{
-		cfg:      cfg,
-		log:      cfg.Log,
-		names:    make(map[string]*Session),
-		addrs:    make(map[string]*Session),
-		sessions: make(map[*Session]struct{}),
-		rooms:    make(map[string]*room),
-		perIP:    make(map[string]int),
-		connRate: newBuckets(cfg.ConnRate),
-		accounts: make(map[string]string),
-		store:    cfg.Store,
-		hasher:   cfg.Hasher,
-		logins:   newLoginLimiter(),
+		cfg:       cfg,
+		log:       cfg.Log,
+		names:     make(map[string]*Session),
+		addrs:     make(map[string]*Session),
+		sessions:  make(map[*Session]struct{}),
+		rooms:     make(map[string]*room),
+		perIP:     make(map[string]int),
+		connRate:  newBuckets(cfg.ConnRate),
+		accounts:  make(map[string]string),
+		store:     cfg.Store,
+		hasher:    cfg.Hasher,
+		logins:    newLoginLimiter(),
+		ops:       make(map[string]bool),
+		sanctions: newSanctions(),
+	}
+	for _, name := range cfg.Operators {
+		h.ops[Fold(Clean(strings.TrimSpace(name)))] = true
 	}
 	if h.store != nil {
 		if err := h.loadStore(); err != nil {
@@ -165,33 +178,38 @@ func (h *Hub) Close() {
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
 
-// Admit counts a new connection from addr against the caps and the
-// connection rate. If it returns RejectNone the caller must call release
-// when the connection is gone; otherwise the caller tells the client and
-// closes the connection (for RejectConnRate, wait says when to try again).
-func (h *Hub) Admit(addr string) (release func(), why Reject, wait time.Duration) {
+// Admit counts a new connection from addr against the bans, the caps and
+// the connection rate. If it returns RejectNone the caller must call
+// release when the connection is gone; otherwise the caller tells the client
+// refused (for RejectConnRate, its Wait says when to try again) and closes
+// the connection.
+func (h *Hub) Admit(addr string) (release func(), why Reject, refused *Error) {
 	ip := addrKey(addr)
 	exempt := isLoopback(hostOf(addr))
 	h.mu.RLock()
 	closing := h.closing
 	h.mu.RUnlock()
+	if ban, ok := h.sanctions.ban(ip, time.Now()); ok && !closing { // bans bind loopback too
+		h.Metrics.Rejected[RejectBanned].Add(1)
+		return nil, RejectBanned, &Error{Problem: ProbBanned, Until: ban.Until, Arg: ban.Reason}
+	}
 	h.connMu.Lock()
 	switch {
 	case closing:
-		why = RejectClosing
+		why, refused = RejectClosing, &Error{Problem: ProbShuttingDown}
 	case h.cfg.MaxConns > 0 && h.conns >= h.cfg.MaxConns:
-		why = RejectMaxConns
+		why, refused = RejectMaxConns, &Error{Problem: ProbTooManyConns, N: h.cfg.MaxConns}
 	case !exempt && h.cfg.MaxConnsPerIP > 0 && h.perIP[ip] >= h.cfg.MaxConnsPerIP:
-		why = RejectPerIP
+		why, refused = RejectPerIP, &Error{Problem: ProbTooManyFromAddr, N: h.cfg.MaxConnsPerIP}
 	case !exempt && h.cfg.ConnRate > 0:
-		if wait = h.connRate.take(ip, time.Now()); wait > 0 {
-			why, wait = RejectConnRate, wholeSeconds(wait)
+		if wait := h.connRate.take(ip, time.Now()); wait > 0 {
+			why, refused = RejectConnRate, &Error{Problem: ProbConnRate, Wait: wholeSeconds(wait)}
 		}
 	}
 	if why != RejectNone {
 		h.connMu.Unlock()
 		h.Metrics.Rejected[why].Add(1)
-		return nil, why, wait
+		return nil, why, refused
 	}
 	h.conns++
 	if !exempt {
@@ -213,7 +231,7 @@ func (h *Hub) Admit(addr string) (release func(), why Reject, wait time.Duration
 			h.connMu.Unlock()
 			h.Metrics.ConnsOpen.Add(-1)
 		})
-	}, RejectNone, 0
+	}, RejectNone, nil
 }
 
 func hostOf(addr string) string {
@@ -332,7 +350,7 @@ func (h *Hub) defaultNameLocked(s *Session) string {
 	for {
 		h.guests++
 		name := "guest-" + strconv.Itoa(h.guests)
-		if key := Fold(name); h.names[key] == nil && h.accounts[key] == "" {
+		if key := Fold(name); h.names[key] == nil && h.accounts[key] == "" && !h.ops[key] {
 			return name
 		}
 	}

@@ -43,9 +43,10 @@ const (
 	RejectPerIP           // --max-conns-per-ip reached for the address
 	RejectClosing         // the server is shutting down
 	RejectConnRate        // --conn-rate exceeded for the address
+	RejectBanned          // an operator banned the address
 	NumRejects            // how many Reject values there are
 )
 
-var rejectNames = [...]string{RejectNone: "none", RejectMaxConns: "max_conns", RejectPerIP: "max_conns_per_ip", RejectClosing: "shutting_down", RejectConnRate: "conn_rate"}
+var rejectNames = [...]string{RejectNone: "none", RejectMaxConns: "max_conns", RejectPerIP: "max_conns_per_ip", RejectClosing: "shutting_down", RejectConnRate: "conn_rate", RejectBanned: "banned"}
 
 func (r Reject) String() string { return rejectNames[r] }

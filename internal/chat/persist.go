@@ -32,7 +32,7 @@ func (h *Hub) loadStore() error {
 	for _, a := range accounts {
 		h.accounts[a.Key] = a.Name
 	}
-	return nil
+	return h.loadSanctions(ctx)
 }
 
 // loadRecent reads a room's last messages when the room comes into being.
@@ -154,7 +154,7 @@ func (h *Hub) register(s *Session, pw string, ref []byte) {
 	h.mu.RLock()
 	_, taken := h.accounts[id.key]
 	h.mu.RUnlock()
-	if taken {
+	if taken || h.ops[id.key] {
 		replyErr(s, ref, &Error{Problem: ProbNameRegistered, Arg: id.name})
 		return
 	}
@@ -217,6 +217,10 @@ func (h *Hub) login(s *Session, name, pw string, ref []byte) {
 		replyErr(s, ref, &Error{Problem: ProbBadPassword})
 		return
 	}
+	if ban, banned := h.sanctions.get(store.Ban, acct.Key, time.Now()); banned {
+		replyErr(s, ref, &Error{Problem: ProbBanned, Until: ban.Until, Arg: ban.Reason})
+		return
+	}
 	h.takeName(s, acct)
 	s.send(&Event{Kind: EvLoggedIn, Ref: ref, Name: acct.Name})
 	h.deliverKept(s, acct.Key)
@@ -243,6 +247,7 @@ func (h *Hub) takeName(s *Session, acct store.Account) {
 	h.names[acct.Key] = s
 	s.ident.Store(&ident{name: acct.Name, key: acct.Key})
 	s.account = acct.Key
+	h.accounts[acct.Key] = acct.Name // made with parley account while the server ran, it is protected from now
 	h.mu.Unlock()
 
 	if loser != nil {

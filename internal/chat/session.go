@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"parley/internal/store"
 )
 
 // A Session is one connected client. Its reader goroutine (Hub.Serve) reads
@@ -23,6 +25,9 @@ type Session struct {
 	// account is the key of the account s is logged in to, or "".
 	// Guarded by hub.mu.
 	account string
+	// muted is the mute an operator put on s, whatever its name since; nil
+	// if none.
+	muted atomic.Pointer[store.Sanction]
 	// uncommitted counts the chat lines waiting for their commit under
 	// strict durability.
 	uncommitted atomic.Int64

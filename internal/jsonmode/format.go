@@ -82,6 +82,23 @@ func (*Codec) Append(b []byte, ev *chat.Event) []byte {
 	case chat.EvJoinOK:
 		b = open(b, "ok", ev.Ref)
 		b = str(b, "room", ev.Room)
+	case chat.EvDone:
+		b = open(b, "ok", ev.Ref)
+		b = str(b, "name", ev.Name)
+	case chat.EvBans:
+		b = open(b, "bans", ev.Ref)
+		b = append(b, `,"bans":[`...)
+		for i, ban := range ev.Bans {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"target":`...)
+			b = appendString(b, ban.Target)
+			b = str(b, "until", until(ban.Until))
+			b = str(b, "reason", ban.Reason)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	case chat.EvPong:
 		b = open(b, "pong", ev.Ref)
 	case chat.EvError:

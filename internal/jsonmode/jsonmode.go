@@ -15,6 +15,12 @@
 //	register {password}              ok {name}, or error
 //	login    {name, password}        ok {name}, or error
 //	history  {room?, limit?, before?} history {room, messages} with ref
+//	kick   {name, reason?}                    ok {name}; operators only
+//	ban    {target, duration?, reason?}       ok {name}; operators only
+//	unban  {target}                           ok {name}; operators only
+//	mute   {name, duration?}                  ok {name}; operators only
+//	unmute {name}                             ok {name}; operators only
+//	bans                                      bans {bans: [{target, until, reason}]}; operators only
 //
 // limit and before are whole numbers ≥ 0 (2, 2.0 and 2e0 alike; 0 or no
 // field means the default: 20 messages, the latest); a larger limit than
@@ -22,8 +28,8 @@
 // appears in an error.
 //
 // Server to client, every object has "type": welcome, msg, dm, presence,
-// who, rooms, ok, pong, history, error {code, message}, bye {reason,
-// message}. Timestamps are RFC 3339 UTC with milliseconds. A malformed
+// who, rooms, ok, pong, history, bans, error {code, message}, bye {reason,
+// message}. A ban's or mute's until is RFC 3339 UTC, or "forever". Timestamps are RFC 3339 UTC with milliseconds. A malformed
 // object gets error bad_request and the connection stays; unknown fields are
 // ignored; an empty line is ignored.
 package jsonmode
@@ -91,15 +97,18 @@ const (
 	fieldName
 	fieldRoom
 	fieldPassword
+	fieldReason
+	fieldTarget
+	fieldDuration
 	fieldID
 	fieldLimit
 	fieldBefore
 	numFields
 
-	numStrings = fieldPassword + 1
+	numStrings = fieldDuration + 1
 )
 
-var fieldKeys = [numFields]string{"op", "text", "to", "name", "room", "password", "id", "limit", "before"}
+var fieldKeys = [numFields]string{"op", "text", "to", "name", "room", "password", "reason", "target", "duration", "id", "limit", "before"}
 
 // command checks the fields and turns them into a command. Only the op's own
 // fields count, but any string field of the wrong type is a bad request.
@@ -173,11 +182,37 @@ func (f *fields) command() chat.Command {
 			return badRequest(ref, "field before: "+why)
 		}
 		cmd.Limit, cmd.Before = int(limit), before
+	case "kick":
+		cmd.Op = chat.OpKick
+		cmd.Name, missing = s.get(fieldName)
+		cmd.Text, _ = s.get(fieldReason)
+	case "ban":
+		cmd.Op = chat.OpBan
+		cmd.Name, missing = s.get(fieldTarget)
+		cmd.Text, _ = s.get(fieldReason)
+	case "unban":
+		cmd.Op = chat.OpUnban
+		cmd.Name, missing = s.get(fieldTarget)
+	case "mute":
+		cmd.Op = chat.OpMute
+		cmd.Name, missing = s.get(fieldName)
+	case "unmute":
+		cmd.Op = chat.OpUnmute
+		cmd.Name, missing = s.get(fieldName)
+	case "bans":
+		cmd.Op = chat.OpBans
 	default:
 		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(string(s[fieldOp].b))}}
 	}
 	if missing != "" {
 		return badRequest(ref, "missing "+missing)
+	}
+	if cmd.Op == chat.OpBan || cmd.Op == chat.OpMute {
+		if d, missing := s.get(fieldDuration); missing == "" && d != "" {
+			if cmd.Duration, _ = chat.ParseDuration(d); cmd.Duration == 0 {
+				return badRequest(ref, "field duration: want a duration such as 90m, 1h30m or 7d")
+			}
+		}
 	}
 	return cmd
 }

@@ -48,6 +48,21 @@ func TestParse(t *testing.T) {
 		{name: "register ignores name", line: `{"op":"register","password":"pw","name":"bob"}`, want: chat.Command{Op: chat.OpRegister, Text: "pw"}},
 		{name: "login", line: `{"op":"login","name":"alice","password":"pw","id":4}`, want: chat.Command{Op: chat.OpLogin, Name: "alice", Text: "pw", Ref: ref(`4`)}},
 		{name: "login zh", line: `{"password":"密码","op":"login","name":"张三"}`, want: chat.Command{Op: chat.OpLogin, Name: "张三", Text: "密码"}},
+		{name: "kick", line: `{"op":"kick","name":"bob","reason":"rude","id":1}`, want: chat.Command{Op: chat.OpKick, Name: "bob", Text: "rude", Ref: ref(`1`)}},
+		{name: "kick without a reason", line: `{"op":"kick","name":"bob"}`, want: chat.Command{Op: chat.OpKick, Name: "bob"}},
+		{name: "kick without a name", line: `{"op":"kick","reason":"x"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing name"},
+		{name: "ban", line: `{"op":"ban","target":"192.0.2.7","duration":"1h","reason":"flood"}`, want: chat.Command{Op: chat.OpBan, Name: "192.0.2.7", Duration: time.Hour, Text: "flood"}},
+		{name: "ban in days", line: `{"op":"ban","target":"bob","duration":"7d"}`, want: chat.Command{Op: chat.OpBan, Name: "bob", Duration: 7 * 24 * time.Hour}},
+		{name: "ban until lifted", line: `{"op":"ban","target":"bob","duration":""}`, want: chat.Command{Op: chat.OpBan, Name: "bob"}},
+		{name: "ban bad duration", line: `{"op":"ban","target":"bob","duration":"soon"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field duration"},
+		{name: "ban negative duration", line: `{"op":"ban","target":"bob","duration":"-1h"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field duration"},
+		{name: "ban duration a number", line: `{"op":"ban","target":"bob","duration":3600}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "field duration: want string"},
+		{name: "ban without a target", line: `{"op":"ban","name":"bob"}`, want: chat.Command{Op: chat.OpInvalid}, prob: chat.ProbBadRequest, arg: "missing target"},
+		{name: "unban", line: `{"op":"unban","target":"bob"}`, want: chat.Command{Op: chat.OpUnban, Name: "bob"}},
+		{name: "mute", line: `{"op":"mute","name":"bob","duration":"10m"}`, want: chat.Command{Op: chat.OpMute, Name: "bob", Duration: 10 * time.Minute}},
+		{name: "mute ignores a reason", line: `{"op":"mute","name":"bob","reason":"x"}`, want: chat.Command{Op: chat.OpMute, Name: "bob"}},
+		{name: "unmute", line: `{"op":"unmute","name":"bob"}`, want: chat.Command{Op: chat.OpUnmute, Name: "bob"}},
+		{name: "bans", line: `{"op":"bans","id":"b"}`, want: chat.Command{Op: chat.OpBans, Ref: ref(`"b"`)}},
 		{name: "history", line: `{"op":"history","id":9}`, want: chat.Command{Op: chat.OpHistory, Ref: ref(`9`)}},
 		{name: "history all fields", line: `{"op":"history","room":"den","limit":5,"before":123}`, want: chat.Command{Op: chat.OpHistory, Room: "den", Limit: 5, Before: 123}},
 		{name: "history nulls", line: `{"op":"history","room":null,"limit":null,"before":null}`, want: chat.Command{Op: chat.OpHistory}},
@@ -508,8 +523,19 @@ func TestAppend(t *testing.T) {
 			obj{"type": "bye", "reason": "slow_consumer", "message": "too slow: disconnected"}},
 		{"bye line timeout", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeLineTimeout, Idle: 30 * time.Second},
 			obj{"type": "bye", "reason": "line_timeout", "message": "line not finished within 30s: disconnected"}},
-		{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Text: "spam"},
-			obj{"type": "bye", "reason": "kicked", "message": "kicked: spam"}},
+		{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Name: "op", Text: "spam"},
+			obj{"type": "bye", "reason": "kicked", "message": "kicked by op: spam"}},
+		{"bye kicked without a reason", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Name: "op"},
+			obj{"type": "bye", "reason": "kicked", "message": "kicked by op"}},
+		{"operator command done", &chat.Event{Kind: chat.EvDone, Ref: ref(`7`), Did: chat.OpBan, Name: "bob", Text: "x"},
+			obj{"type": "ok", "ref": n(7), "name": "bob"}},
+		{"bans", &chat.Event{Kind: chat.EvBans, Ref: ref(`"b"`), Bans: []chat.BanInfo{
+			{Target: "bob", Reason: "spam"},
+			{Target: "192.0.2.7", Until: time.Date(2026, 11, 22, 10, 0, 0, 0, time.FixedZone("UTC+8", 8*3600))}}},
+			obj{"type": "bans", "ref": "b", "bans": []any{
+				obj{"target": "bob", "until": "forever", "reason": "spam"},
+				obj{"target": "192.0.2.7", "until": "2026-11-22T02:00:00Z", "reason": ""}}}},
+		{"no bans", &chat.Event{Kind: chat.EvBans}, obj{"type": "bans", "bans": []any{}}},
 		{"bye shutdown", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeShutdown},
 			obj{"type": "bye", "reason": "shutdown", "message": "server shutting down"}},
 	}
@@ -588,6 +614,12 @@ func TestAppendError(t *testing.T) {
 		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 30 * time.Second}, "too many attempts, wait 30s", "rate_limited"},
 		{&chat.Error{Problem: chat.ProbRateLimited, Wait: 10 * time.Minute}, "too many attempts, wait 10m0s", "rate_limited"},
 		{&chat.Error{Problem: chat.ProbStoreUnavailable}, "store unavailable", "store_unavailable"},
+		{&chat.Error{Problem: chat.ProbUnauthorized}, "unauthorized", "unauthorized"},
+		{&chat.Error{Problem: chat.ProbBanned, Arg: "flood", Until: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)}, "banned until 2026-11-22T02:00:00Z: flood", "unauthorized"},
+		{&chat.Error{Problem: chat.ProbBanned}, "banned until forever", "unauthorized"},
+		{&chat.Error{Problem: chat.ProbMuted, Until: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)}, "muted until 2026-11-22T02:00:00Z", "unauthorized"},
+		{&chat.Error{Problem: chat.ProbNotBanned, Arg: "bob"}, "not banned: bob", "bad_request"},
+		{&chat.Error{Problem: chat.ProbNotMuted, Arg: "bob"}, "not muted: bob", "bad_request"},
 		{&chat.Error{Problem: 250}, "error", "bad_request"},
 	}
 	for _, tt := range tests {
@@ -616,7 +648,7 @@ func TestAppendError(t *testing.T) {
 
 // TestAppendNothing: events that have no JSON form append nothing.
 func TestAppendNothing(t *testing.T) {
-	for _, k := range []chat.Kind{0, chat.EvHelp, chat.EvLoggedIn + 1, 200} { // EvLoggedIn+1: the queue marker
+	for _, k := range []chat.Kind{0, chat.EvHelp, chat.EvBans + 1, 200} { // EvBans+1: the queue marker
 		ev := &chat.Event{Kind: k, Text: "x", Ref: ref(`1`)}
 		if out := codec.Append(nil, ev); len(out) != 0 {
 			t.Errorf("kind %d: appended %q", k, out)

@@ -2,6 +2,7 @@ package jsonmode
 
 import (
 	"strconv"
+	"time"
 
 	"parley/internal/chat"
 )
@@ -46,6 +47,16 @@ func errorMessage(e *chat.Error) string {
 		return "too many new connections from your address, wait " + e.Wait.String()
 	case chat.ProbStoreUnavailable:
 		return "store unavailable"
+	case chat.ProbUnauthorized:
+		return "unauthorized"
+	case chat.ProbBanned:
+		return withReason("banned until "+until(e.Until), e.Arg)
+	case chat.ProbMuted:
+		return "muted until " + until(e.Until)
+	case chat.ProbNotBanned:
+		return "not banned: " + e.Arg
+	case chat.ProbNotMuted:
+		return "not muted: " + e.Arg
 	}
 	return "error"
 }
@@ -78,7 +89,23 @@ func byeMessage(ev *chat.Event) string {
 	case chat.ByeShutdown:
 		return "server shutting down"
 	case chat.ByeKicked:
-		return "kicked: " + ev.Text
+		return withReason("kicked by "+ev.Name, ev.Text)
 	}
 	return ""
+}
+
+// withReason is s, then ": " and the reason if there is one.
+func withReason(s, reason string) string {
+	if reason == "" {
+		return s
+	}
+	return s + ": " + reason
+}
+
+// until words when a ban or mute ends: RFC 3339 in UTC, or "forever".
+func until(t time.Time) string {
+	if t.IsZero() {
+		return "forever"
+	}
+	return t.UTC().Format(time.RFC3339)
 }

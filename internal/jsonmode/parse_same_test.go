@@ -20,7 +20,8 @@ import (
 // parseOld is Parse as it was before it learned to walk the line itself
 // (it decoded every line into a map with encoding/json), kept word for word
 // as the oracle for FuzzParseSame: whatever a client sends, Parse must
-// answer exactly as parseOld does.
+// answer exactly as parseOld does. The operator ops were added to both
+// later, each in its own way.
 func parseOld(line []byte) chat.Command {
 	line = bytes.TrimSpace(line)
 	if len(line) == 0 {
@@ -41,11 +42,12 @@ func parseOld(line []byte) chat.Command {
 	if !ok {
 		return badRequest(nil, "id must be a string or a number")
 	}
-	var op, text, to, name, room, password *string
+	var op, text, to, name, room, password, reason, target, duration *string
 	for _, f := range [...]struct {
 		key string
 		p   **string
-	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}, {"password", &password}} {
+	}{{"op", &op}, {"text", &text}, {"to", &to}, {"name", &name}, {"room", &room}, {"password", &password},
+		{"reason", &reason}, {"target", &target}, {"duration", &duration}} {
 		raw := obj[f.key]
 		if len(raw) == 0 || string(raw) == "null" {
 			continue
@@ -109,11 +111,29 @@ func parseOld(line []byte) chat.Command {
 			return badRequest(ref, "field before: "+why)
 		}
 		cmd.Limit, cmd.Before = int(limit), before
+	case "kick", "mute", "unmute":
+		cmd.Op = map[string]chat.Op{"kick": chat.OpKick, "mute": chat.OpMute, "unmute": chat.OpUnmute}[*op]
+		cmd.Name, missing = fieldOld(name, "name")
+	case "ban", "unban":
+		cmd.Op = map[string]chat.Op{"ban": chat.OpBan, "unban": chat.OpUnban}[*op]
+		cmd.Name, missing = fieldOld(target, "target")
+	case "bans":
+		cmd.Op = chat.OpBans
 	default:
 		return chat.Command{Op: chat.OpInvalid, Ref: ref, Err: &chat.Error{Problem: chat.ProbUnknownOp, Arg: chat.Clean(*op)}}
 	}
 	if missing != "" {
 		return badRequest(ref, "missing "+missing)
+	}
+	if (cmd.Op == chat.OpKick || cmd.Op == chat.OpBan) && reason != nil {
+		cmd.Text = *reason
+	}
+	if (cmd.Op == chat.OpBan || cmd.Op == chat.OpMute) && duration != nil && *duration != "" {
+		d, ok := chat.ParseDuration(*duration)
+		if !ok {
+			return badRequest(ref, "field duration: want a duration such as 90m, 1h30m or 7d")
+		}
+		cmd.Duration = d
 	}
 	return cmd
 }

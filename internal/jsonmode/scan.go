@@ -55,6 +55,12 @@ func fieldIndex(key []byte) int {
 		return fieldRoom
 	case "password":
 		return fieldPassword
+	case "reason":
+		return fieldReason
+	case "target":
+		return fieldTarget
+	case "duration":
+		return fieldDuration
 	case "id":
 		return fieldID
 	case "limit":

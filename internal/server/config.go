@@ -59,8 +59,10 @@ type Config struct {
 	// profiler at /debug/pprof/; off while empty (--pprof). It exposes
 	// internals: bind it to loopback or a private network.
 	Pprof string
-	// Operators are operator account names (--operators); used from the
-	// hardening step on.
+	// Operators are operator account names (--operators): only a session
+	// logged in to one may kick, ban and mute, and nobody can take or
+	// register these names over the wire. Make their accounts with
+	// parley account add.
 	Operators []string
 	// WriteTimeout bounds one write to a client (10s). Not a flag.
 	WriteTimeout time.Duration

@@ -63,7 +63,13 @@ type lineClient struct {
 
 func dial(t testing.TB, addr string) *lineClient {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, waitTime)
+	return dialWith(t, &net.Dialer{Timeout: waitTime}, addr)
+}
+
+// dialWith connects through d: from a chosen local address, say.
+func dialWith(t testing.TB, d *net.Dialer, addr string) *lineClient {
+	t.Helper()
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -75,7 +81,13 @@ func dial(t testing.TB, addr string) *lineClient {
 // (lines stamped with their time) and its own online line.
 func dialText(t testing.TB, s *Server) *lineClient {
 	t.Helper()
-	c := dial(t, s.TCPAddr())
+	return greeted(dial(t, s.TCPAddr()))
+}
+
+// greeted reads what dialText says a new text client is told.
+func greeted(c *lineClient) *lineClient {
+	t := c.t
+	t.Helper()
 	c.expect("*** welcome " + c.addr + ", you are in [lobby]; /help lists commands")
 	online := "[" + c.addr + "]" + c.addr + ":online"
 	for line := c.next(); line != online; line = c.next() {
@@ -207,7 +219,12 @@ func (c *lineClient) expectJSON(want map[string]any) map[string]any {
 // history and the ping's pong.
 func dialJSON(t testing.TB, s *Server) *lineClient {
 	t.Helper()
-	c := dial(t, s.TCPAddr())
+	return jsonGreeted(dial(t, s.TCPAddr()))
+}
+
+// jsonGreeted switches c to JSON as dialJSON does.
+func jsonGreeted(c *lineClient) *lineClient {
+	c.t.Helper()
 	c.sendJSON(`{"op":"ping","id":0}`)
 	c.expectJSON(map[string]any{"type": "welcome", "name": c.addr, "room": "lobby"})
 	c.expectJSON(map[string]any{"type": "history", "room": "lobby"})

@@ -195,7 +195,7 @@ func TestLookalikeOldDatabase(t *testing.T) {
 
 	// Make the data with this parley, then turn its keys back into what
 	// the old one stored ("mallory", "main") and forget migration 002,
-	// which changed no table, only keys.
+	// which changed no table, only keys, and the later ones.
 	s := start(t, withDB)
 	m := dialText(t, s)
 	m.rename("Mallory")
@@ -218,12 +218,16 @@ func TestLookalikeOldDatabase(t *testing.T) {
 		`UPDATE offline_dms SET to_key = 'mallory' WHERE to_key = 'rnallory'`,
 		`UPDATE messages SET room = 'main' WHERE room = 'rnain'`,
 		`DELETE FROM schema_migrations WHERE version = 2`,
+		`DELETE FROM schema_migrations WHERE version = 3`,
 	} {
 		if res, err := raw.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		} else if n, _ := res.RowsAffected(); n != 1 {
 			t.Fatalf("%s: %d rows, want 1", q, n)
 		}
+	}
+	if _, err := raw.Exec(`DROP TABLE sanctions`); err != nil { // 003's
+		t.Fatal(err)
 	}
 	raw.Close()
 

@@ -95,6 +95,7 @@ func Start(cfg Config) (*Server, error) {
 		MaxConns:      cfg.MaxConns,
 		MaxConnsPerIP: cfg.MaxConnsPerIP,
 		ConnRate:      cfg.ConnRate,
+		Operators:     cfg.Operators,
 		Server:        "parley " + Version(),
 		Log:           cfg.Log,
 	})

@@ -29,14 +29,26 @@ type catalog struct {
 	pong string
 	help []string // one line per command, no arguments
 
-	bye [chat.ByeLineTimeout + 1]string // quit, slow, shutdown: none; idle, line timeout: DURATION; kicked: REASON
+	bye [chat.ByeLineTimeout + 1]string // quit, slow, shutdown: none; idle, line timeout: DURATION; kicked: OP, then reasonSuffix
+
+	// done words an operator command carried out: TARGET, then for a ban
+	// or mute TIME; kick and ban are followed by reasonSuffix.
+	done [chat.OpBans]string
+	// ban is one line of a bans listing: TARGET, TIME, then reasonSuffix.
+	ban    string
+	noBans string // a bans listing with none
+	// reasonSuffix follows a line that has a reason: REASON. A line
+	// without one ends before it.
+	reasonSuffix string
+	forever      string // TIME for a ban or mute until lifted
 
 	// problems words each chat.Problem: NameTaken, NoSuchUser, UnknownCommand,
-	// BadRequest, UnknownOp, NameRegistered get ARG; LineTooLong,
+	// BadRequest, UnknownOp, NameRegistered, NotBanned, NotMuted get ARG;
+	// Banned and Muted get TIME (Banned then reasonSuffix); LineTooLong,
 	// TooManyConns and TooManyFromAddr get N; RateLimited gets DURATION (the
 	// wait rounded up to whole seconds); InvalidName and InvalidRoom get
 	// REASON (below); Usage gets ARG unless usages has a line for that ARG.
-	problems [chat.ProbConnRate + 1]string
+	problems [chat.ProbNotMuted + 1]string
 	usages   map[string]string // complete usage error lines, by ARG
 
 	// reasons words a refused name: TooLong gets chat.MaxNameLen, BadChar
@@ -56,6 +68,12 @@ const (
 	usageRegister = "/register PASSWORD"
 	usageLogin    = "/login NAME PASSWORD"
 	usageHistory  = "/history [N]"
+
+	usageKick   = "/kick NAME [REASON]"
+	usageBan    = "/ban NAME|ADDR [DURATION] [REASON]"
+	usageUnban  = "/unban NAME|ADDR"
+	usageMute   = "/mute NAME [DURATION]"
+	usageUnmute = "/unmute NAME"
 )
 
 var en = catalog{
@@ -94,6 +112,12 @@ var en = catalog{
 		"/history [N] — show the last N messages of your room (default 20)",
 		"/register PASSWORD — register your current name with PASSWORD",
 		"/login NAME PASSWORD — log in as the registered NAME",
+		"/kick NAME [REASON] — operators: disconnect NAME",
+		"/ban NAME|ADDR [DURATION] [REASON] — operators: disconnect and refuse NAME or ADDR (DURATION as 90m or 7d; none: until lifted)",
+		"/unban NAME|ADDR — operators: lift a ban",
+		"/mute NAME [DURATION] — operators: refuse NAME's chat lines and private messages",
+		"/unmute NAME — operators: lift a mute",
+		"/bans — operators: list the bans",
 		"/help — show this list",
 		"/quit — leave",
 		"//TEXT — say a line that starts with /",
@@ -103,7 +127,7 @@ var en = catalog{
 		chat.ByeQuit:         "bye",
 		chat.ByeIdle:         "idle for %s: disconnected",
 		chat.ByeSlowConsumer: "too slow: disconnected",
-		chat.ByeKicked:       "kicked: %s",
+		chat.ByeKicked:       "kicked by %s",
 		chat.ByeShutdown:     "server shutting down",
 		chat.ByeLineTimeout:  "line not finished within %s: disconnected",
 	},
@@ -126,8 +150,24 @@ var en = catalog{
 		chat.ProbBadPassword:      "error: bad password",
 		chat.ProbRateLimited:      "error: too many attempts, wait %s",
 		chat.ProbStoreUnavailable: "error: store unavailable",
+		chat.ProbUnauthorized:     "error: unauthorized",
+		chat.ProbBanned:           "error: banned until %s",
+		chat.ProbMuted:            "error: muted until %s",
+		chat.ProbNotBanned:        "error: not banned: %s",
+		chat.ProbNotMuted:         "error: not muted: %s",
 	},
-	usages: map[string]string{},
+	done: [...]string{
+		chat.OpKick:   "kicked [%s]",
+		chat.OpBan:    "banned [%s] until %s",
+		chat.OpUnban:  "unbanned [%s]",
+		chat.OpMute:   "muted [%s] until %s",
+		chat.OpUnmute: "unmuted [%s]",
+	},
+	ban:          "[%s] until %s",
+	noBans:       "*** no bans",
+	reasonSuffix: ": %s",
+	forever:      "forever",
+	usages:       map[string]string{},
 	reasons: [...]string{
 		chat.NameEmpty:   "empty",
 		chat.NameTooLong: "longer than %d characters",
@@ -173,6 +213,12 @@ var zh = catalog{
 		"/history [N] — 显示当前房间最近的 N 条消息(默认20条)",
 		"/register PASSWORD — 用密码 PASSWORD 注册当前用户名",
 		"/login NAME PASSWORD — 以已注册的用户名 NAME 登录",
+		"/kick NAME [REASON] — 管理员：踢出 NAME",
+		"/ban NAME|ADDR [DURATION] [REASON] — 管理员：踢出并封禁 NAME 或 ADDR(DURATION 如 90m 或 7d；不写则直到解封)",
+		"/unban NAME|ADDR — 管理员：解封",
+		"/mute NAME [DURATION] — 管理员：禁止 NAME 发言和私聊",
+		"/unmute NAME — 管理员：解除禁言",
+		"/bans — 管理员：列出封禁",
 		"/help — 显示本列表",
 		"/quit — 退出",
 		"//TEXT — 发送以 / 开头的一行",
@@ -182,7 +228,7 @@ var zh = catalog{
 		chat.ByeQuit:         "再见",
 		chat.ByeIdle:         "你已超时，将被踢出下线",
 		chat.ByeSlowConsumer: "接收过慢，已断开",
-		chat.ByeKicked:       "你已被踢出: %s",
+		chat.ByeKicked:       "你已被%s踢出",
 		chat.ByeShutdown:     "服务器关闭",
 		chat.ByeLineTimeout:  "消息在%s内未发完，已断开",
 	},
@@ -205,7 +251,23 @@ var zh = catalog{
 		chat.ProbBadPassword:      "密码错误",
 		chat.ProbRateLimited:      "尝试次数过多，请%s后再试",
 		chat.ProbStoreUnavailable: "存储不可用",
+		chat.ProbUnauthorized:     "无权限",
+		chat.ProbBanned:           "你已被封禁至%s",
+		chat.ProbMuted:            "你已被禁言至%s",
+		chat.ProbNotBanned:        "未被封禁: %s",
+		chat.ProbNotMuted:         "未被禁言: %s",
 	},
+	done: [...]string{
+		chat.OpKick:   "已踢出 [%s]",
+		chat.OpBan:    "已封禁 [%s] 至 %s",
+		chat.OpUnban:  "已解封 [%s]",
+		chat.OpMute:   "已禁言 [%s] 至 %s",
+		chat.OpUnmute: "已解除禁言 [%s]",
+	},
+	ban:          "[%s] 封禁至 %s",
+	noBans:       "*** 暂无封禁",
+	reasonSuffix: ": %s",
+	forever:      "永久",
 	usages: map[string]string{
 		usageTo:  "发送私聊消息格式错误,正确格式:to|张三|你好呀",
 		usageMsg: "私聊格式错误,正确格式:/msg 张三 你好呀",

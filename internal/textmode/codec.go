@@ -3,6 +3,7 @@ package textmode
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"parley/internal/chat"
 )
@@ -89,8 +90,39 @@ func (c *Codec) Append(dst []byte, ev *chat.Event) []byte {
 		return line(dst, k.registered, str(ev.Name))
 	case chat.EvLoggedIn:
 		return line(dst, k.loggedIn, str(ev.Name))
+	case chat.EvDone:
+		if int(ev.Did) >= len(k.done) || k.done[ev.Did] == "" {
+			return dst
+		}
+		dst = appendf(dst, k.done[ev.Did], str(ev.Name), str(c.until(ev.Until)))
+		return c.endWithReason(dst, ev.Text)
+	case chat.EvBans:
+		if len(ev.Bans) == 0 {
+			return line(dst, k.noBans)
+		}
+		for _, b := range ev.Bans {
+			dst = appendf(dst, k.ban, str(b.Target), str(c.until(b.Until)))
+			dst = c.endWithReason(dst, b.Reason)
+		}
+		return dst
 	}
 	return dst
+}
+
+// until words when a ban or mute ends: RFC 3339 in UTC, or forever.
+func (c *Codec) until(t time.Time) string {
+	if t.IsZero() {
+		return c.cat.forever
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// endWithReason ends a line with its reason, if it has one.
+func (c *Codec) endWithReason(dst []byte, reason string) []byte {
+	if reason != "" {
+		dst = appendf(dst, c.cat.reasonSuffix, str(reason))
+	}
+	return append(dst, '\n')
 }
 
 // appendStored appends one message of a history: its line behind its time.
@@ -127,7 +159,7 @@ func (c *Codec) appendBye(dst []byte, ev *chat.Event) []byte {
 	case chat.ByeIdle, chat.ByeLineTimeout:
 		return line(dst, c.cat.bye[r], str(ev.Idle.String()))
 	case chat.ByeKicked:
-		return line(dst, c.cat.bye[r], str(ev.Text))
+		return c.endWithReason(appendf(dst, c.cat.bye[r], str(ev.Name)), ev.Text)
 	}
 	return line(dst, c.cat.bye[r])
 }
@@ -154,6 +186,10 @@ func (c *Codec) appendError(dst []byte, e *chat.Error) []byte {
 		return line(dst, k.problems[p], num(e.N))
 	case chat.ProbRateLimited, chat.ProbConnRate:
 		return line(dst, k.problems[p], str(e.Wait.String()))
+	case chat.ProbBanned:
+		return c.endWithReason(appendf(dst, k.problems[p], str(c.until(e.Until))), e.Arg)
+	case chat.ProbMuted:
+		return line(dst, k.problems[p], str(c.until(e.Until)))
 	}
 	return line(dst, k.problems[p], str(e.Arg))
 }

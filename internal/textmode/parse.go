@@ -41,6 +41,12 @@ var slashCommands = [...]slashCommand{
 	{word: "/register", op: chat.OpRegister, usage: usageRegister, args: registerArgs, secret: true},
 	{word: "/login", op: chat.OpLogin, usage: usageLogin, args: loginArgs, secret: true},
 	{word: "/history", op: chat.OpHistory, usage: usageHistory, args: historyArgs},
+	{word: "/kick", op: chat.OpKick, usage: usageKick, args: kickArgs},
+	{word: "/ban", op: chat.OpBan, usage: usageBan, args: banArgs},
+	{word: "/unban", op: chat.OpUnban, usage: usageUnban, args: nickArgs},
+	{word: "/mute", op: chat.OpMute, usage: usageMute, args: muteArgs},
+	{word: "/unmute", op: chat.OpUnmute, usage: usageUnmute, args: nickArgs},
+	{word: "/bans", op: chat.OpBans},
 }
 
 // Parse decodes one typed line (without its LF and CR); see the package
@@ -151,6 +157,42 @@ func loginArgs(cmd *chat.Command, rest string) bool {
 		return false
 	}
 	cmd.Name, cmd.Text = name, pw
+	return true
+}
+
+// kickArgs takes NAME up to the next space and the reason, optional, as
+// everything after it.
+func kickArgs(cmd *chat.Command, rest string) bool {
+	name, reason, _ := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	cmd.Name, cmd.Text = name, strings.TrimSpace(reason)
+	return name != ""
+}
+
+// banArgs takes TARGET, then DURATION if the next word is one
+// (chat.ParseDuration), then the reason: "/ban bob spam" is a ban until
+// lifted, for spam.
+func banArgs(cmd *chat.Command, rest string) bool {
+	if !kickArgs(cmd, rest) {
+		return false
+	}
+	word, reason, _ := strings.Cut(cmd.Text, " ")
+	if d, ok := chat.ParseDuration(word); ok {
+		cmd.Duration, cmd.Text = d, strings.TrimSpace(reason)
+	}
+	return true
+}
+
+// muteArgs takes NAME and an optional DURATION; anything else after NAME is
+// a usage error.
+func muteArgs(cmd *chat.Command, rest string) bool {
+	if !kickArgs(cmd, rest) {
+		return false
+	}
+	d, ok := chat.ParseDuration(cmd.Text)
+	if cmd.Text != "" && !ok {
+		return false
+	}
+	cmd.Duration, cmd.Text = d, ""
 	return true
 }
 

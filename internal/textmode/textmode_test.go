@@ -216,6 +216,27 @@ func TestParse(t *testing.T) {
 		{"#", chat.Command{Op: chat.OpSay, Text: "#", AddrDM: true}},
 		{"to bob|hi", say("to bob|hi")},
 		{"你好", say("你好")},
+
+		// Operator commands.
+		{"/kick bob", chat.Command{Op: chat.OpKick, Name: "bob"}},
+		{"/kick  bob  being rude ", chat.Command{Op: chat.OpKick, Name: "bob", Text: "being rude"}},
+		{"/kick", usage("/kick NAME [REASON]")},
+		{"/ban bob", chat.Command{Op: chat.OpBan, Name: "bob"}},
+		{"/ban bob spam links", chat.Command{Op: chat.OpBan, Name: "bob", Text: "spam links"}},
+		{"/ban 192.0.2.7 1h flood", chat.Command{Op: chat.OpBan, Name: "192.0.2.7", Duration: time.Hour, Text: "flood"}},
+		{"/ban bob 7d", chat.Command{Op: chat.OpBan, Name: "bob", Duration: 7 * 24 * time.Hour}},
+		{"/ban bob 0s no", chat.Command{Op: chat.OpBan, Name: "bob", Text: "0s no"}},
+		{"/ban", usage("/ban NAME|ADDR [DURATION] [REASON]")},
+		{"/unban bob", chat.Command{Op: chat.OpUnban, Name: "bob"}},
+		{"/unban", usage("/unban NAME|ADDR")},
+		{"/mute bob", chat.Command{Op: chat.OpMute, Name: "bob"}},
+		{"/mute bob 90m", chat.Command{Op: chat.OpMute, Name: "bob", Duration: 90 * time.Minute}},
+		{"/mute bob for a while", usage("/mute NAME [DURATION]")},
+		{"/mute", usage("/mute NAME [DURATION]")},
+		{"/unmute bob", chat.Command{Op: chat.OpUnmute, Name: "bob"}},
+		{"/unmute", usage("/unmute NAME")},
+		{"/bans", chat.Command{Op: chat.OpBans}},
+		{"/BANS all", chat.Command{Op: chat.OpBans}},
 	}
 	c := mustNew(t, "en")
 	for _, tt := range tests {
@@ -273,6 +294,10 @@ type appendCase struct {
 }
 
 var ts = time.Date(2024, 5, 6, 7, 8, 9, 123e6, time.UTC)
+
+// until is when a ban or mute ends, a day after ts, shown in UTC whatever
+// its zone.
+var until = ts.Add(24 * time.Hour).Truncate(time.Second).In(time.FixedZone("UTC+8", 8*3600))
 
 func errEv(e *chat.Error) *chat.Event { return &chat.Event{Kind: chat.EvError, Err: e} }
 
@@ -374,8 +399,29 @@ var appendCases = []appendCase{
 		"line not finished within 1m0s: disconnected\n", "消息在1m0s内未发完，已断开\n"},
 	{"bye shutdown", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeShutdown},
 		"server shutting down\n", "服务器关闭\n"},
-	{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Text: "spam"},
-		"kicked: spam\n", "你已被踢出: spam\n"},
+	{"bye kicked", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Name: "op", Text: "spam"},
+		"kicked by op: spam\n", "你已被op踢出: spam\n"},
+	{"bye kicked without a reason", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Name: "op"},
+		"kicked by op\n", "你已被op踢出\n"},
+
+	{"done kick", &chat.Event{Kind: chat.EvDone, Did: chat.OpKick, Name: "bob", Text: "spam"},
+		"kicked [bob]: spam\n", "已踢出 [bob]: spam\n"},
+	{"done kick without a reason", &chat.Event{Kind: chat.EvDone, Did: chat.OpKick, Name: "bob"},
+		"kicked [bob]\n", "已踢出 [bob]\n"},
+	{"done ban", &chat.Event{Kind: chat.EvDone, Did: chat.OpBan, Name: "192.0.2.7", Text: "flood", Until: until},
+		"banned [192.0.2.7] until 2024-05-07T07:08:09Z: flood\n", "已封禁 [192.0.2.7] 至 2024-05-07T07:08:09Z: flood\n"},
+	{"done ban forever", &chat.Event{Kind: chat.EvDone, Did: chat.OpBan, Name: "bob"},
+		"banned [bob] until forever\n", "已封禁 [bob] 至 永久\n"},
+	{"done unban", &chat.Event{Kind: chat.EvDone, Did: chat.OpUnban, Name: "bob"},
+		"unbanned [bob]\n", "已解封 [bob]\n"},
+	{"done mute", &chat.Event{Kind: chat.EvDone, Did: chat.OpMute, Name: "bob", Until: until},
+		"muted [bob] until 2024-05-07T07:08:09Z\n", "已禁言 [bob] 至 2024-05-07T07:08:09Z\n"},
+	{"done unmute", &chat.Event{Kind: chat.EvDone, Did: chat.OpUnmute, Name: "bob"},
+		"unmuted [bob]\n", "已解除禁言 [bob]\n"},
+	{"done other", &chat.Event{Kind: chat.EvDone, Did: chat.OpWho, Name: "bob"}, "", ""},
+	{"bans", &chat.Event{Kind: chat.EvBans, Bans: []chat.BanInfo{{Target: "bob", Reason: "spam"}, {Target: "192.0.2.7", Until: until}}},
+		"[bob] until forever: spam\n[192.0.2.7] until 2024-05-07T07:08:09Z\n", "[bob] 封禁至 永久: spam\n[192.0.2.7] 封禁至 2024-05-07T07:08:09Z\n"},
+	{"no bans", &chat.Event{Kind: chat.EvBans}, "*** no bans\n", "*** 暂无封禁\n"},
 	{"bye unknown", &chat.Event{Kind: chat.EvBye, Reason: 77}, "", ""},
 
 	{"name taken", errEv(&chat.Error{Problem: chat.ProbNameTaken, Arg: "alice"}),
@@ -439,6 +485,15 @@ var appendCases = []appendCase{
 		"error: too many connections from your address (max 64)\n", "你的地址连接数过多(最多64个)\n"},
 	{"conn rate", errEv(&chat.Error{Problem: chat.ProbConnRate, Wait: 2 * time.Second}),
 		"error: too many new connections from your address, wait 2s\n", "你的地址连接过于频繁，请2s后再试\n"},
+	{"unauthorized", errEv(&chat.Error{Problem: chat.ProbUnauthorized}), "error: unauthorized\n", "无权限\n"},
+	{"banned", errEv(&chat.Error{Problem: chat.ProbBanned, Until: until, Arg: "flood"}),
+		"error: banned until 2024-05-07T07:08:09Z: flood\n", "你已被封禁至2024-05-07T07:08:09Z: flood\n"},
+	{"banned forever without a reason", errEv(&chat.Error{Problem: chat.ProbBanned}),
+		"error: banned until forever\n", "你已被封禁至永久\n"},
+	{"muted", errEv(&chat.Error{Problem: chat.ProbMuted, Until: until}),
+		"error: muted until 2024-05-07T07:08:09Z\n", "你已被禁言至2024-05-07T07:08:09Z\n"},
+	{"not banned", errEv(&chat.Error{Problem: chat.ProbNotBanned, Arg: "bob"}), "error: not banned: bob\n", "未被封禁: bob\n"},
+	{"not muted", errEv(&chat.Error{Problem: chat.ProbNotMuted, Arg: "bob"}), "error: not muted: bob\n", "未被禁言: bob\n"},
 	{"shutting down", errEv(&chat.Error{Problem: chat.ProbShuttingDown}),
 		"error: server shutting down\n", "服务器正在关闭\n"},
 	{"bad request", errEv(&chat.Error{Problem: chat.ProbBadRequest, Arg: "no op"}),
@@ -478,6 +533,7 @@ func TestAppendUnknownKinds(t *testing.T) {
 		chat.EvDMOut: true, chat.EvPresence: true, chat.EvWho: true, chat.EvRooms: true,
 		chat.EvNickOK: true, chat.EvJoinOK: true, chat.EvPong: true, chat.EvHelp: true,
 		chat.EvError: true, chat.EvBye: true, chat.EvRegistered: true, chat.EvLoggedIn: true,
+		chat.EvDone: true, chat.EvBans: true,
 	}
 	for _, lang := range []string{"en", "zh"} {
 		c := mustNew(t, lang)
@@ -547,7 +603,8 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	for lang, k := range map[string]*catalog{"en": &en, "zh": &zh} {
 		for _, s := range []string{k.welcome, k.stamp, k.msg, k.nickOK, k.joinOK, k.who, k.room,
-			k.dmIn, k.dmOut, k.dmQueued, k.registered, k.loggedIn, k.noHistory, k.pong, k.otherProblem} {
+			k.dmIn, k.dmOut, k.dmQueued, k.registered, k.loggedIn, k.noHistory, k.pong, k.otherProblem,
+			k.ban, k.noBans, k.reasonSuffix, k.forever} {
 			check(lang, s)
 		}
 		for p := chat.Online; p <= chat.Renamed; p++ {
@@ -556,8 +613,11 @@ func TestCatalogsComplete(t *testing.T) {
 		for r := chat.ByeQuit; r <= chat.ByeShutdown; r++ {
 			check(lang+" bye "+r.String(), k.bye[r])
 		}
-		for p := chat.ProbBadRequest; p <= chat.ProbStoreUnavailable; p++ {
+		for p := chat.ProbBadRequest; p <= chat.ProbNotMuted; p++ {
 			check(lang+" problem", k.problems[p])
+		}
+		for op := chat.OpKick; op <= chat.OpUnmute; op++ {
+			check(lang+" done "+op.String(), k.done[op])
 		}
 		for n := chat.NameEmpty; n <= chat.NameDefault; n++ {
 			check(lang+" reason", k.reasons[n])
@@ -612,6 +672,7 @@ func badByte(s string) bool {
 var knownUsages = map[string]bool{
 	usageNick: true, usageTo: true, usageMsg: true, usageJoin: true,
 	usageRegister: true, usageLogin: true, usageHistory: true,
+	usageKick: true, usageBan: true, usageUnban: true, usageMute: true, usageUnmute: true,
 }
 
 func FuzzParse(f *testing.F) {
@@ -622,6 +683,7 @@ func FuzzParse(f *testing.F) {
 		"C# is fun", "127.0.0.1:5000#hi", "hello", "你好", "to|张三|你好呀",
 		"to|b\x1b[1mob|hi", "\x1b]0;t\x07x", "\x1b[", "\x1b", "a\tb", "\xff\xfe", "\xc2\x9b1m",
 		"\u202ertl\u2069", "x\x00y\x7fz", "rename|\x1b", "/msg \x1b[1m bob \t hi",
+		"/kick bob rude", "/ban 192.0.2.7 7d flood", "/ban bob 1h", "/mute bob 90m", "/mute bob x", "/unban bob", "/bans",
 		"/register pw", "/register  a b ", "/register", "/login bob pw", "/login bob", "/login  b  c",
 		"/history", "/history 5", "/history 0", "/history -1", "/history 99999999999999999999",
 		"/history 2 3", "/HISTORY 12 ",

@@ -66,9 +66,9 @@ func (s *Server) Wait() { s.wg.Wait() }
 
 func (s *Server) handle(nc net.Conn) {
 	addr := nc.RemoteAddr().String()
-	release, why, wait := s.Hub.Admit(addr)
+	release, why, refused := s.Hub.Admit(addr)
 	if why != chat.RejectNone {
-		s.refuse(nc, why, wait)
+		s.refuse(nc, refused)
 		return
 	}
 	defer release()
@@ -84,19 +84,10 @@ func (s *Server) handle(nc net.Conn) {
 	s.Hub.Serve(newConn(nc, s.MaxLine, s.Hub.Config().LineTimeout), s.Text, s.JSON, chat.ModeText)
 }
 
-// refuse tells a connection over a cap why, in one line, and closes it.
-func (s *Server) refuse(nc net.Conn, why chat.Reject, wait time.Duration) {
+// refuse tells a connection the hub refused why, in one line, and closes
+// it.
+func (s *Server) refuse(nc net.Conn, e *chat.Error) {
 	defer nc.Close()
-	cfg := s.Hub.Config()
-	e := &chat.Error{Problem: chat.ProbShuttingDown}
-	switch why {
-	case chat.RejectMaxConns:
-		e = &chat.Error{Problem: chat.ProbTooManyConns, N: cfg.MaxConns}
-	case chat.RejectPerIP:
-		e = &chat.Error{Problem: chat.ProbTooManyFromAddr, N: cfg.MaxConnsPerIP}
-	case chat.RejectConnRate:
-		e = &chat.Error{Problem: chat.ProbConnRate, Wait: wait}
-	}
 	nc.SetWriteDeadline(time.Now().Add(refuseTimeout))
 	nc.Write(s.Text.Append(nil, &chat.Event{Kind: chat.EvError, Err: e}))
 	c := newConn(nc, s.MaxLine, 0)

@@ -32,12 +32,16 @@ type Handler struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.wg.Add(1)
 	defer h.wg.Done()
-	release, why, wait := h.Hub.Admit(r.RemoteAddr)
+	release, why, refused := h.Hub.Admit(r.RemoteAddr)
 	if why != chat.RejectNone {
-		if wait > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		status := http.StatusServiceUnavailable
+		if why == chat.RejectBanned {
+			status = http.StatusForbidden
 		}
-		http.Error(w, "connection refused: "+why.String(), http.StatusServiceUnavailable)
+		if refused.Wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(refused.Wait/time.Second)))
+		}
+		http.Error(w, "connection refused: "+why.String(), status)
 		return
 	}
 	defer release()

@@ -1,0 +1,407 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"parley/internal/chat"
+	"parley/internal/password"
+	"parley/internal/store"
+	"parley/internal/store/sqlite"
+)
+
+// The operator of these tests, as --operators names it, and its password.
+const (
+	opName = "root"
+	opPW   = "root pw"
+)
+
+// opServer starts a server on db whose operator is root, with root's
+// account and those in accounts (name → password) made on its store first,
+// as parley account add makes them.
+func opServer(t *testing.T, db string, accounts map[string]string, mods ...func(*Config)) *Server {
+	t.Helper()
+	st, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeAccounts(t, st, accounts)
+	return start(t, func(c *Config) {
+		c.Store = st
+		c.Operators = []string{opName}
+		for _, m := range mods {
+			m(c)
+		}
+	})
+}
+
+func makeAccounts(t *testing.T, st store.Store, accounts map[string]string) {
+	t.Helper()
+	h := password.NewHasher(2)
+	all := map[string]string{opName: opPW}
+	for name, pw := range accounts {
+		all[name] = pw
+	}
+	for name, pw := range all {
+		hash, err := h.Hash(t.Context(), pw)
+		if err == nil {
+			err = st.CreateAccount(t.Context(), store.Account{Key: chat.Fold(name), Name: name, Hash: hash, Created: time.Now()})
+		}
+		if err != nil {
+			t.Fatalf("account %s: %v", name, err)
+		}
+	}
+}
+
+// dialFrom connects from the loopback address ip (127.0.0.0/8 is all
+// loopback on Linux), so that a ban on one address spares the others.
+func dialFrom(t *testing.T, s *Server, ip string) *lineClient {
+	t.Helper()
+	return dialWith(t, &net.Dialer{Timeout: waitTime, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}, s.TCPAddr())
+}
+
+// operator connects and logs in as root, in a room of its own ("ops"), so
+// that it hears nothing of the lobby.
+func operator(t *testing.T, s *Server) *lineClient {
+	t.Helper()
+	op := dialText(t, s)
+	op.send("/join ops", "/login "+opName+" "+opPW)
+	op.expect("joined [ops]", "logged in as "+opName)
+	return op
+}
+
+// named connects from ip and takes name, logging in if pw is not empty.
+func named(t *testing.T, s *Server, ip, name, pw string) *lineClient {
+	t.Helper()
+	c := greeted(dialFrom(t, s, ip))
+	if pw != "" {
+		c.send("/login " + name + " " + pw)
+		c.expect("logged in as " + name)
+	} else {
+		c.send("/nick " + name)
+		c.expect("renamed: [" + c.addr + "]->[" + name + "]")
+	}
+	return c
+}
+
+// refused checks that a connection from ip gets want and is closed.
+func refused(t *testing.T, s *Server, ip, want string) {
+	t.Helper()
+	dialFrom(t, s, ip).closed(want)
+}
+
+// untilRE matches the TIME of a ban or mute that ends.
+var untilRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
+
+// until returns the one TIME in line, failing unless it lies d from now,
+// give or take the seconds the test takes.
+func until(t *testing.T, line string, d time.Duration) string {
+	t.Helper()
+	ts := untilRE.FindString(line)
+	end, err := time.Parse(time.RFC3339, ts)
+	if err != nil {
+		t.Fatalf("%q: no RFC 3339 time in UTC: %v", line, err)
+	}
+	if off := time.Until(end) - d; off < -waitTime || off > time.Second {
+		t.Fatalf("%q: ends %v from now, want %v", line, time.Until(end), d)
+	}
+	return ts
+}
+
+// TestOperatorNamesReserved: nobody can take or register an operator's
+// name, or one that looks like it, over the wire, even before its account
+// exists; the operator, logged in, has it.
+func TestOperatorNamesReserved(t *testing.T) {
+	t.Parallel()
+	s := start(t, func(c *Config) { c.Operators = []string{"Root", "boss"} })
+	c := dialText(t, s)
+	c.send("/nick root", "/nick RООT", "/nick boss") // Cyrillic О in the second
+	c.expect("error: name registered: root", "error: name registered: RООT", "error: name registered: boss")
+	j := dialJSON(t, s)
+	j.sendJSON(`{"op":"nick","name":"BOSS","id":1}`)
+	j.expectJSON(map[string]any{"type": "error", "code": "name_registered", "ref": float64(1)})
+	j.quietJSON()
+	c.expect("[" + j.addr + "]" + j.addr + ":online")
+	c.quiet()
+}
+
+// TestOperatorCommandsUnauthorized: anyone but a logged-in operator gets
+// unauthorized for every operator command, a registered user too, and
+// nothing happens.
+func TestOperatorCommandsUnauthorized(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", map[string]string{"carl": "carl pw"})
+	bob := named(t, s, "127.0.0.2", "bob", "")
+	carl := named(t, s, "127.0.0.3", "carl", "carl pw")
+	bob.expect("["+carl.addr+"]"+carl.addr+":online", "["+carl.addr+"]"+carl.addr+":renamed to carl")
+	for _, c := range []*lineClient{bob, carl} {
+		c.send("/kick bob", "/ban bob", "/ban 127.0.0.2 1h x", "/unban bob", "/mute bob", "/unmute bob", "/bans")
+		for range 7 {
+			c.expect("error: unauthorized")
+		}
+	}
+	j := jsonGreeted(dialFrom(t, s, "127.0.0.4"))
+	for i, op := range []string{`"kick","name":"bob"`, `"ban","target":"bob"`, `"unban","target":"bob"`,
+		`"mute","name":"bob"`, `"unmute","name":"bob"`, `"bans"`} {
+		j.sendJSON(`{"op":` + op + `,"id":` + strconv.Itoa(i+1) + `}`)
+		j.expectJSON(map[string]any{"type": "error", "code": "unauthorized", "ref": float64(i + 1)})
+	}
+	bob.send("still here")
+	bob.expect("["+j.addr+"]"+j.addr+":online", "["+bob.addr+"]bob:still here")
+	carl.expect("["+j.addr+"]"+j.addr+":online", "["+bob.addr+"]bob:still here")
+}
+
+// TestKick: an operator's kick closes the target's connection with who did
+// it and why, the room hears the target leave, and the operator is told.
+// A kick without a reason says so; a kick of someone offline or of an
+// operator is refused.
+func TestKick(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", nil)
+	op := operator(t, s)
+	bob := named(t, s, "127.0.0.2", "bob", "")
+	amy := named(t, s, "127.0.0.3", "amy", "")
+	bob.expect("["+amy.addr+"]"+amy.addr+":online", "["+amy.addr+"]"+amy.addr+":renamed to amy")
+
+	op.send("/kick bob spamming links")
+	op.expect("kicked [bob]: spamming links")
+	bob.closed("kicked by root: spamming links")
+	amy.expect("[" + bob.addr + "]bob:offline")
+
+	op.send("/kick bob", "/kick root", "/kick ROOT x")
+	op.expect("error: no such user: bob", "error: unauthorized", "error: unauthorized")
+
+	j := jsonGreeted(dialFrom(t, s, "127.0.0.4"))
+	j.sendJSON(`{"op":"nick","name":"jay","id":1}`)
+	j.expectJSON(map[string]any{"type": "ok", "name": "jay", "ref": float64(1)})
+	amy.expect("["+j.addr+"]"+j.addr+":online", "["+j.addr+"]"+j.addr+":renamed to jay")
+	op.send("/kick jay")
+	op.expect("kicked [jay]")
+	j.expectJSON(map[string]any{"type": "bye", "reason": "kicked", "message": "kicked by root"})
+	amy.expect("[" + j.addr + "]jay:offline")
+	amy.quiet()
+	op.quiet()
+}
+
+// TestKickZh: the kicked user's line in zh names the operator as
+// PROTOCOL.md words it.
+func TestKickZh(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", nil, func(c *Config) { c.Lang = "zh" })
+	op := dial(t, s.TCPAddr())
+	op.next() // welcome
+	op.send("/login root " + opPW)
+	for line := op.next(); line != "登录成功: root"; line = op.next() {
+	}
+	bob := dialFrom(t, s, "127.0.0.2")
+	bob.next()
+	bob.send("/nick bob")
+	for line := bob.next(); line != "用户名修改成功,["+bob.addr+"]->[bob]"; line = bob.next() {
+	}
+	op.send("/kick bob 刷屏")
+	bob.closedWith("你已被root踢出: 刷屏")
+}
+
+// TestBanByName: banning a registered user ends its session, refuses its
+// address and its logins from anywhere until the ban is lifted, and lists
+// it; another operator, in JSON, lists it and lifts it.
+func TestBanByName(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", map[string]string{"bob": "bob pw", "admin": "admin pw"},
+		func(c *Config) { c.Operators = append(c.Operators, "admin") })
+	op := operator(t, s)
+	bob := named(t, s, "127.0.0.2", "bob", "bob pw")
+
+	op.send("/ban bob 1h flooding")
+	done := op.next()
+	ts := until(t, done, time.Hour)
+	if done != "banned [bob] until "+ts+": flooding" {
+		t.Fatalf("operator: got %q", done)
+	}
+	bob.closed("kicked by root: flooding")
+	refused(t, s, "127.0.0.2", "error: banned until "+ts+": flooding")
+
+	other := named(t, s, "127.0.0.3", "someone", "")
+	other.send("/login bob bob pw", "/nick bob")
+	other.expect("error: banned until "+ts+": flooding", "error: name registered: bob")
+
+	op.send("/bans")
+	op.expect("[bob] until " + ts + ": flooding")
+
+	opj := dialJSON(t, s)
+	opj.sendJSON(`{"op":"login","name":"admin","password":"admin pw","id":1}`)
+	opj.expectJSON(map[string]any{"type": "ok", "name": "admin", "ref": float64(1)})
+	opj.sendJSON(`{"op":"bans","id":2}`)
+	opj.expectJSON(map[string]any{"type": "bans", "ref": float64(2),
+		"bans": []any{map[string]any{"target": "bob", "until": ts, "reason": "flooding"}}})
+	opj.sendJSON(`{"op":"unban","target":"BOB","id":3}`)
+	opj.expectJSON(map[string]any{"type": "ok", "ref": float64(3)})
+	opj.sendJSON(`{"op":"unban","target":"bob","id":4}`)
+	opj.expectJSON(map[string]any{"type": "error", "code": "bad_request", "message": "not banned: bob", "ref": float64(4)})
+
+	back := named(t, s, "127.0.0.2", "bob", "bob pw")
+	back.quiet()
+	op.send("/bans")
+	op.expect("*** no bans")
+}
+
+// TestBanByAddress: a ban on an address ends every session from it but an
+// operator's, refuses it over TCP and WebSocket, and leaves other addresses
+// alone; /unban lifts it.
+func TestBanByAddress(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", nil)
+	op := operator(t, s)
+	a1 := greeted(dialFrom(t, s, "127.0.0.5"))
+	a2 := greeted(dialFrom(t, s, "127.0.0.5"))
+	fine := greeted(dialFrom(t, s, "127.0.0.6"))
+	a1.expect("["+a2.addr+"]"+a2.addr+":online", "["+fine.addr+"]"+fine.addr+":online")
+	a2.expect("[" + fine.addr + "]" + fine.addr + ":online")
+
+	op.send("/ban 127.0.0.5")
+	op.expect("banned [127.0.0.5] until forever")
+	a1.closedWith("kicked by root") // after the other's offline, or not
+	a2.closedWith("kicked by root")
+	refused(t, s, "127.0.0.5", "error: banned until forever")
+	ws := wsFrom(t, s, "127.0.0.5")
+	if ws.StatusCode != http.StatusForbidden {
+		t.Errorf("WebSocket from a banned address: %s, want 403", ws.Status)
+	}
+	fine.send("hi")
+	for line := fine.next(); line != "["+fine.addr+"]"+fine.addr+":hi"; line = fine.next() {
+	}
+
+	op.send("/ban 127.0.0.7:1234 30m")
+	done := op.next()
+	ts := until(t, done, 30*time.Minute)
+	if done != "banned [127.0.0.7:1234] until "+ts {
+		t.Fatalf("operator: got %q", done)
+	}
+	op.send("/bans")
+	op.expect("[127.0.0.5] until forever", "[127.0.0.7:1234] until "+ts)
+	refused(t, s, "127.0.0.7", "error: banned until "+ts)
+	op.send("/unban 127.0.0.5")
+	op.expect("unbanned [127.0.0.5]")
+	greeted(dialFrom(t, s, "127.0.0.5")).quiet()
+}
+
+// wsFrom tries a WebSocket connection from the loopback address ip and
+// returns the server's answer to the upgrade.
+func wsFrom(t *testing.T, s *Server, ip string) *http.Response {
+	t.Helper()
+	d := &net.Dialer{Timeout: waitTime, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	ctx, cancel := context.WithTimeout(t.Context(), waitTime)
+	defer cancel()
+	c, resp, err := websocket.Dial(ctx, "ws://"+s.HTTPAddr()+"/ws", &websocket.DialOptions{HTTPClient: client})
+	if err == nil {
+		c.CloseNow()
+		t.Fatalf("WebSocket from %s: connected, want refused", ip)
+	}
+	if resp == nil {
+		t.Fatalf("WebSocket from %s: %v", ip, err)
+	}
+	return resp
+}
+
+// TestMute: a muted user's chat lines and private messages are refused,
+// and nobody hears them, under another name too; everything else works.
+// /unmute, by the name it has now, lets it speak again.
+func TestMute(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", nil)
+	op := operator(t, s)
+	bob := named(t, s, "127.0.0.2", "bob", "")
+	amy := named(t, s, "127.0.0.3", "amy", "")
+	bob.expect("["+amy.addr+"]"+amy.addr+":online", "["+amy.addr+"]"+amy.addr+":renamed to amy")
+
+	op.send("/mute bob 10m")
+	done := op.next()
+	ts := until(t, done, 10*time.Minute)
+	if done != "muted [bob] until "+ts {
+		t.Fatalf("operator: got %q", done)
+	}
+	muted := "error: muted until " + ts
+	bob.send("hello", "/msg amy hi", "to|amy|hi", amy.addr+"#hi", "//slash", "/nick bobby", "hello again", "who")
+	bob.expect(muted, muted, muted, muted, muted, "renamed: [bob]->[bobby]", muted, "[amy] is online", "[bobby] is online", "[root] is online")
+	amy.expect("[" + bob.addr + "]bob:renamed to bobby")
+	amy.quiet()
+	op.send("/mute amy")
+	op.expect("muted [amy] until forever")
+	amy.send("hi")
+	amy.expect("error: muted until forever")
+	op.send("/unmute bobby", "/unmute bob", "/unmute AMY")
+	op.expect("unmuted [bobby]", "error: not muted: bob", "unmuted [AMY]")
+	bob.send("free")
+	bob.expect("[" + bob.addr + "]bobby:free")
+	amy.expect("[" + bob.addr + "]bobby:free")
+	op.send("/mute nobody", "/mute root 1h", "/mute bob soon")
+	op.expect("error: no such user: nobody", "error: unauthorized", "error: usage: /mute NAME [DURATION]")
+}
+
+// TestSanctionsSurviveRestart: bans and mutes are stored: after a restart
+// on the same file the banned address is still refused, the muted account
+// still muted, and /bans still lists the ban. One that has ended admits
+// its address again and is no longer listed.
+func TestSanctionsSurviveRestart(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := opServer(t, db, map[string]string{"carl": "carl pw"})
+	op := operator(t, s)
+	carl := named(t, s, "127.0.0.3", "carl", "carl pw")
+	op.send("/ban 127.0.0.8 2h spam")
+	done := op.next()
+	ts := until(t, done, 2*time.Hour)
+	if done != "banned [127.0.0.8] until "+ts+": spam" {
+		t.Fatalf("operator: got %q", done)
+	}
+	op.send("/mute carl", "/ban 127.0.0.9 1s")
+	op.expect("muted [carl] until forever")
+	until(t, op.next(), time.Second)
+	carl.quiet()
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+
+	s2 := start(t, func(c *Config) {
+		c.DB = db
+		c.Operators = []string{opName}
+	})
+	refused(t, s2, "127.0.0.8", "error: banned until "+ts+": spam")
+	carl2 := named(t, s2, "127.0.0.3", "carl", "carl pw")
+	carl2.send("back")
+	carl2.expect("error: muted until forever")
+	admittedSoon(t, s2, "127.0.0.9")
+	op2 := operator(t, s2)
+	op2.send("/bans")
+	op2.expect("[127.0.0.8] until " + ts + ": spam")
+	op2.quiet()
+}
+
+// admittedSoon connects from ip until the server admits it, which it must
+// do within waitTime (a ban about to end), and returns the connection.
+func admittedSoon(t *testing.T, s *Server, ip string) *lineClient {
+	t.Helper()
+	deadline := time.Now().Add(waitTime)
+	for {
+		c := dialFrom(t, s, ip)
+		line := c.next()
+		if strings.HasPrefix(line, "*** welcome") {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still refused: %q", ip, line)
+		}
+		c.c.Close()
+		time.Sleep(50 * time.Millisecond) // the poll's interval
+	}
+}
