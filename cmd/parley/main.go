@@ -26,6 +26,7 @@ Commands:
   serve     run a Parley server (parley serve -h lists its flags)
   chat      chat with a server, line by line (parley chat -h)
   backup    copy the database while the server runs (parley backup -h)
+  account   add, change, delete or list accounts (parley account -h)
   bench     load a server and measure it (parley bench fanout|slow -h)
   version   print the version of parley
   help      show this text
@@ -49,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return chat(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "backup":
 		return backup(args[1:], stdout, stderr, getenv)
+	case "account":
+		return account(args[1:], os.Stdin, stdout, stderr, getenv)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
 	case "version":
