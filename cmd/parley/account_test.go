@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -293,4 +295,203 @@ func TestAccountWhileServing(t *testing.T) {
 	if got, want := loginText(t, addr, "alice", "battery staple"), "error: bad password"; got != want {
 		t.Errorf("login after del: %q, want %q", got, want)
 	}
+}
+
+// TestAccountOnATerminal runs the real binary's `parley account add` in
+// tmux (a real terminal): the password is asked for twice, with the echo
+// off while it is typed, and never shows on the screen; a mismatch is
+// refused; Ctrl-C at the prompt gives the terminal its echo back.
+func TestAccountOnATerminal(t *testing.T) {
+	tm := newTmux(t)
+	db := filepath.Join(t.TempDir(), "parley.db")
+	const secret = "s3cret-typed-here"
+
+	tm.start("add", "account", "add", "alice", "--db", db)
+	tm.typeSecret("add", "Password for alice:", secret)
+	tm.typeSecret("add", "Password for alice, again:", secret)
+	screen := tm.waitFor("add", "parley exited 0")
+	if !strings.Contains(screen, "added account alice") {
+		t.Errorf("no %q on the screen:\n%s", "added account alice", screen)
+	}
+	if strings.Contains(screen, secret) {
+		t.Errorf("the password shows on the screen:\n%s", screen)
+	}
+	if !passwordWorks(t, db, "alice", secret) {
+		t.Error("alice's password is not the one typed")
+	}
+
+	tm.start("mismatch", "account", "add", "bob", "--db", db)
+	tm.typeSecret("mismatch", "Password for bob:", "one password")
+	tm.typeSecret("mismatch", "Password for bob, again:", "another one")
+	screen = tm.waitFor("mismatch", "parley exited 1")
+	if !strings.Contains(screen, "parley account: the passwords do not match") {
+		t.Errorf("no refusal of the mismatch on the screen:\n%s", screen)
+	}
+	if _, err := storedAccount(t, db, "bob"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("bob's account after a mismatch: %v, want none", err)
+	}
+
+	tm.start("interrupt", "account", "passwd", "alice", "--db", db)
+	tm.waitFor("interrupt", "Password for alice:")
+	tm.waitEcho("interrupt", false)
+	if _, err := tm.run("send-keys", "-t", "interrupt", "C-c"); err != nil {
+		t.Fatal(err)
+	}
+	tm.waitFor("interrupt", "parley exited 130")
+	tm.waitEcho("interrupt", true)
+	if !passwordWorks(t, db, "alice", secret) {
+		t.Error("an interrupted passwd changed the password")
+	}
+}
+
+// tmux drives a tmux server of the test's own; every pane runs this test
+// binary as parley and stays open when it ends.
+type tmux struct {
+	t      *testing.T
+	path   string
+	socket string
+	conf   string
+}
+
+func newTmux(t *testing.T) *tmux {
+	t.Helper()
+	path, err := exec.LookPath("tmux")
+	if err != nil {
+		t.Skip("tmux is not installed (apt-get install tmux): no terminal to test the password prompt on")
+	}
+	if _, err := exec.LookPath("stty"); err != nil {
+		t.Skip("stty is not installed: cannot see whether the terminal echoes")
+	}
+	dir := t.TempDir()
+	tm := &tmux{t: t, path: path, socket: fmt.Sprintf("parley-account-%d-%d", os.Getpid(), time.Now().UnixNano()),
+		conf: filepath.Join(dir, "tmux.conf")}
+	if err := os.WriteFile(tm.conf, []byte("set -g remain-on-exit on\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tm.run("kill-server") })
+	return tm
+}
+
+func (tm *tmux) run(args ...string) (string, error) {
+	cmd := exec.Command(tm.path, append([]string{"-L", tm.socket, "-f", tm.conf}, args...)...)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("tmux %s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// start opens session running `parley ARGS`, then prints its exit status
+// and waits, so that the terminal stays open. A signal from the terminal
+// ends parley only: the shell traps it.
+func (tm *tmux) start(session string, args ...string) {
+	tm.t.Helper()
+	quoted := []string{"RUN_PARLEY_MAIN=1", quoteForSh(os.Args[0])}
+	for _, a := range args {
+		quoted = append(quoted, quoteForSh(a))
+	}
+	line := "trap : INT; " + strings.Join(quoted, " ") + "; echo parley exited $?; read x"
+	if _, err := tm.run("new-session", "-d", "-x", "150", "-y", "30", "-s", session, line); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// typeSecret waits for prompt, then for the echo to be off, and types pw
+// and Enter.
+func (tm *tmux) typeSecret(session, prompt, pw string) {
+	tm.t.Helper()
+	tm.waitFor(session, prompt)
+	tm.waitEcho(session, false)
+	if _, err := tm.run("send-keys", "-t", session, "-l", pw); err != nil {
+		tm.t.Fatal(err)
+	}
+	if _, err := tm.run("send-keys", "-t", session, "Enter"); err != nil {
+		tm.t.Fatal(err)
+	}
+}
+
+// waitFor polls session's pane until it shows want, for up to 20 s, and
+// returns the screen.
+func (tm *tmux) waitFor(session, want string) string {
+	tm.t.Helper()
+	var screen string
+	shown := tm.poll(func() bool {
+		out, err := tm.run("capture-pane", "-p", "-S", "-", "-t", session)
+		screen = out
+		return err == nil && strings.Contains(out, want)
+	})
+	if !shown {
+		tm.t.Fatalf("session %s never showed %q; its screen:\n%s", session, want, screen)
+	}
+	return screen
+}
+
+// waitEcho polls until the terminal of session's pane echoes, or does not.
+func (tm *tmux) waitEcho(session string, on bool) {
+	tm.t.Helper()
+	var settings string
+	if !tm.poll(func() bool { settings = tm.stty(session); return echoes(settings) == on }) {
+		tm.t.Fatalf("session %s: the terminal's echo never turned %v:\n%s", session, on, settings)
+	}
+}
+
+// stty returns the settings of the terminal of session's pane, stty -a's
+// way. It opens the terminal by its name or, where the test sees another
+// /dev/pts (a container), as the pane's shell has it open.
+func (tm *tmux) stty(session string) string {
+	tm.t.Helper()
+	out, err := tm.run("display-message", "-p", "-t", session, "#{pane_tty} #{pane_pid}")
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	tty, pid, _ := strings.Cut(strings.TrimSpace(out), " ")
+	f, err := os.OpenFile(tty, os.O_RDONLY|syscall.O_NOCTTY, 0)
+	if err != nil {
+		var err2 error
+		if f, err2 = os.OpenFile("/proc/"+pid+"/fd/0", os.O_RDONLY|syscall.O_NOCTTY, 0); err2 != nil {
+			tm.t.Fatalf("open the pane's terminal: %v; %v", err, err2)
+		}
+	}
+	defer f.Close()
+	cmd := exec.Command("stty", "-a")
+	cmd.Stdin = f
+	settings, err := cmd.Output()
+	if err != nil {
+		tm.t.Fatalf("stty -a on %s: %v", tty, err)
+	}
+	return string(settings)
+}
+
+// echoes reports whether stty -a's settings have echo on.
+func echoes(settings string) bool {
+	for _, f := range strings.FieldsFunc(settings, func(r rune) bool { return r == ' ' || r == '\n' || r == ';' }) {
+		switch f {
+		case "echo":
+			return true
+		case "-echo":
+			return false
+		}
+	}
+	return false
+}
+
+// poll calls done every 20 ms until it reports true, for up to 20 s; it
+// reports whether done did.
+func (tm *tmux) poll(done func() bool) bool {
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !done() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		<-tick.C
+	}
+	return true
+}
+
+// quoteForSh quotes s for sh.
+func quoteForSh(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
