@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -247,53 +248,77 @@ func TestAccountRefusals(t *testing.T) {
 	}
 }
 
-// loginText logs in as name with pw over a new text-mode connection to
-// addr, and returns the server's answer to /login.
-func loginText(t *testing.T, addr, name, pw string) string {
+// textConn is a text-mode connection to a server, closed with the test.
+type textConn struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dialText(t *testing.T, addr string) *textConn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	fmt.Fprintf(c, "/login %s %s\n", name, pw)
-	r := bufio.NewReader(c)
+	return &textConn{c: c, r: bufio.NewReader(c)}
+}
+
+// ask sends line and returns the first line from the server that starts
+// with one of answers or with "error: ".
+func (tc *textConn) ask(t *testing.T, line string, answers ...string) string {
+	t.Helper()
+	fmt.Fprintf(tc.c, "%s\n", line)
 	for {
-		line, err := r.ReadString('\n')
+		got, err := tc.r.ReadString('\n')
 		if err != nil {
-			t.Fatalf("waiting for the answer to /login %s: %v", name, err)
+			t.Fatalf("waiting for the answer to %q: %v", strings.Fields(line)[0], err)
 		}
-		line = strings.TrimSuffix(line, "\n")
-		if strings.HasPrefix(line, "logged in as ") || strings.HasPrefix(line, "error: ") {
-			return line
+		got = strings.TrimSuffix(got, "\n")
+		for _, a := range append(answers, "error: ") {
+			if strings.HasPrefix(got, a) {
+				return got
+			}
 		}
 	}
 }
 
-// TestAccountWhileServing adds an account, changes its password and
-// deletes it while a server runs on the same file; each change holds at
-// the next login over TCP.
+// login logs in as name with pw over a new text-mode connection to addr,
+// and returns the connection and the server's answer.
+func login(t *testing.T, addr, name, pw string) (*textConn, string) {
+	t.Helper()
+	tc := dialText(t, addr)
+	return tc, tc.ask(t, "/login "+name+" "+pw, "logged in as ")
+}
+
+// TestAccountWhileServing adds an operator's account, changes its password
+// and deletes it while a server runs on the same file; each change holds
+// at the next login over TCP.
 func TestAccountWhileServing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "parley.db")
-	_, addr := startServe(t, db)
+	_, addr := startServeLogging(t, io.Discard, nil, "--db", db, "--rate", "0", "--operators", "alice")
 
 	wantAccountRun(t, "correct horse\t \n", []string{"add", "alice", "--db", db}, 0, "added account alice\n", "")
-	if got, want := loginText(t, addr, "alice", "correct horse"), "logged in as alice"; got != want {
+	tc, got := login(t, addr, "alice", "correct horse")
+	if want := "logged in as alice"; got != want {
 		t.Fatalf("login after add: %q, want %q", got, want)
+	}
+	if got, want := tc.ask(t, "/bans", "*** "), "*** no bans"; got != want {
+		t.Errorf("the operator's /bans: %q, want %q", got, want)
 	}
 
 	wantAccountRun(t, "battery staple\n", []string{"passwd", "alice", "--db", db}, 0, "changed the password of alice\n", "")
-	if got, want := loginText(t, addr, "alice", "correct horse"), "error: bad password"; got != want {
-		t.Errorf("login with the old password: %q, want %q", got, want)
+	if _, got := login(t, addr, "alice", "correct horse"); got != "error: bad password" {
+		t.Errorf("login with the old password: %q, want %q", got, "error: bad password")
 	}
-	if got, want := loginText(t, addr, "Alice", "battery staple"), "logged in as alice"; got != want {
-		t.Errorf("login with the new password: %q, want %q", got, want)
+	if _, got := login(t, addr, "Alice", "battery staple"); got != "logged in as alice" {
+		t.Errorf("login with the new password: %q, want %q", got, "logged in as alice")
 	}
 
 	wantAccountRun(t, "", []string{"del", "alice", "--db", db}, 0, "deleted account alice\n", "")
-	if got, want := loginText(t, addr, "alice", "battery staple"), "error: bad password"; got != want {
-		t.Errorf("login after del: %q, want %q", got, want)
+	if _, got := login(t, addr, "alice", "battery staple"); got != "error: bad password" {
+		t.Errorf("login after del: %q, want %q", got, "error: bad password")
 	}
 }
 
