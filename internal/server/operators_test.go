@@ -405,3 +405,41 @@ func admittedSoon(t *testing.T, s *Server, ip string) *lineClient {
 		time.Sleep(50 * time.Millisecond) // the poll's interval
 	}
 }
+
+// TestSanctionsNeedTheStore: a ban or mute the store cannot keep is not
+// imposed (it would not survive a restart): the operator is told, and the
+// target goes on; nor is one lifted that the store cannot forget. Once the
+// store works, both work.
+func TestSanctionsNeedTheStore(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.Open(":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeAccounts(t, st, nil)
+	f := &faultyStore{Store: st}
+	s := start(t, func(c *Config) { c.Store = f; c.Operators = []string{opName} })
+	op := operator(t, s)
+	bob := named(t, s, "127.0.0.2", "bob", "")
+
+	f.broken.Store(true)
+	op.send("/ban bob", "/mute bob", "/ban 127.0.0.2 1h")
+	op.expect("error: store unavailable", "error: store unavailable", "error: store unavailable")
+	bob.send("still here") // not muted: refused for the store, as anyone's line is now
+	bob.expect("error: store unavailable")
+	other := greeted(dialFrom(t, s, "127.0.0.2"))
+	other.quiet()
+	bob.expect("[" + other.addr + "]" + other.addr + ":online")
+
+	f.broken.Store(false)
+	op.send("/mute bob")
+	op.expect("muted [bob] until forever")
+	f.broken.Store(true)
+	op.send("/unmute bob")
+	op.expect("error: store unavailable")
+	bob.send("still muted")
+	bob.expect("error: muted until forever")
+	f.broken.Store(false)
+	op.send("/unmute bob")
+	op.expect("unmuted [bob]")
+}

@@ -49,6 +49,20 @@ func (f *faultyStore) CreateAccount(ctx context.Context, a store.Account) error 
 	return f.Store.CreateAccount(ctx, a)
 }
 
+func (f *faultyStore) PutSanction(ctx context.Context, sn store.Sanction) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.PutSanction(ctx, sn)
+}
+
+func (f *faultyStore) DeleteSanction(ctx context.Context, kind store.SanctionKind, key string) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.Store.DeleteSanction(ctx, kind, key)
+}
+
 func startFaulty(t *testing.T, durability string) (*Server, *faultyStore) {
 	t.Helper()
 	st, err := sqlite.Open(":memory:")
