@@ -166,7 +166,7 @@ func (c *Client) connect(ctx context.Context, resync bool) (*conn, error) {
 		}
 		nc = tc
 	}
-	cn := &conn{c: c, nc: nc, pending: make(map[string]chan *wire), dead: make(chan struct{}), welcome: make(chan Welcome, 1), resyncing: resync}
+	cn := &conn{c: c, nc: nc, pending: make(map[string]pending), dead: make(chan struct{}), welcome: make(chan Welcome, 1), resyncing: resync}
 	// The first line switches the connection to JSON; its pong is ignored.
 	if err := cn.write(map[string]any{"op": "ping"}); err != nil {
 		nc.Close()
@@ -389,10 +389,10 @@ type conn struct {
 
 	wmu sync.Mutex // serialises writes
 
-	mu        sync.Mutex // guards pending, resyncing and held
-	pending   map[string]chan *wire
-	resyncing bool      // hold chat lines until catch-up is done
-	held      []Message // lines that came during catch-up
+	mu        sync.Mutex         // guards pending, resyncing and held
+	pending   map[string]pending // by request ID
+	resyncing bool               // hold chat lines until catch-up is done
+	held      []Message          // lines that came during catch-up
 
 	welcome chan Welcome
 	dead    chan struct{} // closed when read ends; err is then set
@@ -411,11 +411,17 @@ func (cn *conn) write(op map[string]any) error {
 	return err
 }
 
+// pending is a request waiting for its reply.
+type pending struct {
+	op    string     // what was asked: says what the reply's fields mean
+	reply chan *wire // buffered: the reader never waits
+}
+
 func (cn *conn) request(ctx context.Context, op map[string]any) (*wire, error) {
 	id := cn.c.id()
 	ch := make(chan *wire, 1)
 	cn.mu.Lock()
-	cn.pending[id] = ch
+	cn.pending[id] = pending{op: op["op"].(string), reply: ch}
 	cn.mu.Unlock()
 	cn.c.q.cond.Broadcast() // a reader held back by a long queue reads on for the reply
 	defer func() {
@@ -476,11 +482,11 @@ func (cn *conn) handle(w *wire) {
 		var ref string
 		if json.Unmarshal(w.Ref, &ref) == nil {
 			cn.mu.Lock()
-			ch := cn.pending[ref]
+			p, ok := cn.pending[ref]
 			cn.mu.Unlock()
-			if ch != nil {
-				c.noteReply(w)
-				ch <- w
+			if ok {
+				c.noteReply(p.op, w)
+				p.reply <- w
 				return
 			}
 		}
@@ -545,15 +551,19 @@ func (cn *conn) handle(w *wire) {
 	c.q.push(ev)
 }
 
-// noteReply keeps the client's idea of its name, room and round trip up to
-// date from replies.
-func (c *Client) noteReply(w *wire) {
+// noteReply keeps the client's idea of its name and room up to date from
+// the replies to op. What an ok's name means depends on op: the client's
+// own for nick, login and register, the target's for an operator command.
+func (c *Client) noteReply(op string, w *wire) {
+	if w.Type != "ok" {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if w.Type == "ok" && w.Name != "" { // nick, login or register
+	switch {
+	case (op == "nick" || op == "login" || op == "register") && w.Name != "":
 		c.name, c.chosen = w.Name, w.Name
-	}
-	if w.Type == "ok" && w.Room != "" {
+	case op == "join" && w.Room != "":
 		c.room = w.Room
 	}
 }
