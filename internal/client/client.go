@@ -282,8 +282,9 @@ func (c *Client) lost(cn *conn) {
 	if closed || !current {
 		return // a connection that never became current: its dialer retries
 	}
-	c.q.push(Disconnected{Err: cn.err})
-	if !c.cfg.Reconnect || bye == "kicked" || bye == "quit" {
+	again := c.cfg.Reconnect && bye != "kicked" && bye != "quit"
+	c.q.push(Disconnected{Err: cn.err, Reconnecting: again})
+	if !again {
 		c.stop()
 		return
 	}

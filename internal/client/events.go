@@ -56,9 +56,13 @@ type ServerError struct{ Code, Message string }
 // Bye is the server's last word before it closes the connection.
 type Bye struct{ Reason, Message string }
 
-// Disconnected: the connection was lost; with Config.Reconnect the client
-// is trying again.
-type Disconnected struct{ Err error }
+// Disconnected: the connection was lost. If Reconnecting, the client is
+// trying again (Config.Reconnect, and the server did not kick it);
+// otherwise Events is closed next.
+type Disconnected struct {
+	Err          error
+	Reconnecting bool
+}
 
 // Reconnected: the client is connected again, back in its room under its
 // name, and the lines it missed have been delivered (as Message events).
