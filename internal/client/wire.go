@@ -27,6 +27,14 @@ type wire struct {
 	Users    []User          `json:"users"`
 	Rooms    []Room          `json:"rooms"`
 	Messages []wire          `json:"messages"`
+	Bans     []wireBan       `json:"bans"`
+}
+
+// wireBan is one ban of a bans reply.
+type wireBan struct {
+	Target string `json:"target"`
+	Until  string `json:"until"` // RFC 3339 UTC, or "forever"
+	Reason string `json:"reason"`
 }
 
 func (w *wire) ts() time.Time {
