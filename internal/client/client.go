@@ -40,7 +40,8 @@ type Config struct {
 	// idle kick never hits it. Defaults to 30s; negative turns it off.
 	KeepAlive time.Duration
 	// Reconnect, when the connection is lost, dials again with back-off
-	// (100 ms doubling to 10 s) until Close.
+	// (100 ms doubling to 10 s; 10 s after the server refuses it) until
+	// Close. A client the server kicked does not reconnect.
 	Reconnect bool
 	// DialTimeout bounds each dial and the greeting. Defaults to 10s.
 	DialTimeout time.Duration
@@ -190,6 +191,9 @@ func (c *Client) connect(ctx context.Context, resync bool) (*conn, error) {
 		c.mu.Unlock()
 		return cn, nil
 	case <-cn.dead:
+		if cn.textLines == 1 { // a refusal: one line, then close
+			return nil, &RefusedError{Message: strings.TrimPrefix(cn.text, "error: ")}
+		}
 		return nil, fmt.Errorf("client: connection closed before the welcome: %w", cn.err)
 	case <-ctx.Done():
 		nc.Close()
@@ -292,10 +296,14 @@ func (c *Client) lost(cn *conn) {
 	go c.reconnect()
 }
 
+// maxBackoff is the longest wait between two reconnects.
+const maxBackoff = 10 * time.Second
+
 // reconnect dials again with back-off until it is back where it was.
 func (c *Client) reconnect() {
 	defer c.wg.Done()
 	wait := 100 * time.Millisecond
+	told := "" // the last refusal said in an event
 	for {
 		t := time.NewTimer(wait + rand.N(wait/2))
 		select {
@@ -304,7 +312,7 @@ func (c *Client) reconnect() {
 			return
 		case <-t.C:
 		}
-		wait = min(2*wait, 10*time.Second)
+		wait = min(2*wait, maxBackoff)
 		ctx, cancel := context.WithTimeout(c.ctx, 2*c.cfg.DialTimeout)
 		cn, err := c.connect(ctx, true)
 		if err == nil {
@@ -316,6 +324,16 @@ func (c *Client) reconnect() {
 		cancel()
 		if err == nil {
 			return
+		}
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			// The server is up and said no (a ban, too many connections):
+			// say why, once, and ask again only seldom.
+			wait = maxBackoff
+			if refused.Message != told {
+				told = refused.Message
+				c.q.push(ServerError{Code: "refused", Message: refused.Message})
+			}
 		}
 	}
 }
@@ -396,8 +414,13 @@ type conn struct {
 	held      []Message          // lines that came during catch-up
 
 	welcome chan Welcome
-	dead    chan struct{} // closed when read ends; err is then set
+	dead    chan struct{} // closed when read ends; err, text and textLines are then set
 	err     error
+
+	// The text lines before the switch to JSON: a greeting of two lines
+	// or more, or the one line of a refusal (too many connections, a ban).
+	text      string // the first
+	textLines int
 }
 
 func (cn *conn) write(op map[string]any) error {
@@ -459,8 +482,12 @@ func (cn *conn) read() {
 			cn.err = err
 			break
 		}
-		if line[0] != '{' {
-			continue // the text mode's greeting, before the switch
+		if line[0] != '{' { // the text mode's, before the switch
+			if cn.textLines == 0 {
+				cn.text = strings.TrimRight(string(line), "\r\n")
+			}
+			cn.textLines++
+			continue
 		}
 		var w wire
 		if err := json.Unmarshal(line, &w); err != nil {

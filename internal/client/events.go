@@ -50,7 +50,9 @@ type Presence struct {
 type Renamed struct{ Old, New string }
 
 // ServerError is an error the server sent that answers no request of this
-// client's (a chat line it could not store, say).
+// client's (a chat line it could not store, say). Code "refused" is the
+// server refusing a reconnect (Message says why: a ban, too many
+// connections); it is said once, and the client keeps trying, seldom.
 type ServerError struct{ Code, Message string }
 
 // Bye is the server's last word before it closes the connection.
@@ -93,3 +95,10 @@ type Room struct {
 type Error struct{ Code, Message string }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// RefusedError is Dial's error when the server refuses the connection
+// before its welcome; Message is what it said, as "banned until
+// 2026-11-21T13:00:00Z: spam" or "too many connections (max 1000)".
+type RefusedError struct{ Message string }
+
+func (e *RefusedError) Error() string { return "client: refused by the server: " + e.Message }

@@ -190,3 +190,54 @@ func isError(err error, code, message string) bool {
 	var e *client.Error
 	return errors.As(err, &e) && e.Code == code && e.Message == message
 }
+
+// TestDialBanned: a banned address is refused at Dial, with the server's
+// reason, Reconnect or not.
+func TestDialBanned(t *testing.T) {
+	s := opServer(t, filepath.Join(t.TempDir(), "parley.db"), nil, nil)
+	root := operator(t, s) // operators are spared by a ban on their address
+	if err := root.Ban(ctx(t), "127.0.0.1", 0, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := client.Dial(ctx(t), client.Config{Addr: s.TCPAddr(), Name: "bob", Reconnect: true})
+	var refused *client.RefusedError
+	if !errors.As(err, &refused) || refused.Message != "banned until forever: spam" {
+		t.Fatalf("Dial from a banned address: %v, want refused: banned until forever: spam", err)
+	}
+	if got := err.Error(); got != "client: refused by the server: banned until forever: spam" {
+		t.Errorf("error %q", got)
+	}
+}
+
+// TestReconnectBanned: a client whose address was banned while it was
+// away says why once, and does not hammer the server with reconnects.
+func TestReconnectBanned(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "parley.db")
+	s := opServer(t, db, nil, nil)
+	addr := s.TCPAddr()
+	a := dial(t, client.Config{Addr: addr, Name: "ann", Reconnect: true, DialTimeout: time.Second})
+	// Another server on the same store bans the address; the one ann is on
+	// does not know, until it is restarted.
+	opsOnly := func(c *server.Config) { c.DB = db; c.Operators = []string{opName} }
+	s2 := serve(t, opsOnly)
+	if err := operator(t, s2).Ban(ctx(t), "127.0.0.1", 0, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	s2.Shutdown(t.Context())
+	s.Shutdown(t.Context())
+	if d := next[client.Disconnected](t, a, nil); !d.Reconnecting {
+		t.Errorf("%+v: not reconnecting after a shutdown", d)
+	}
+	s3 := serve(t, func(c *server.Config) { opsOnly(c); c.Listen = addr })
+	e := next[client.ServerError](t, a, nil)
+	if e.Code != "refused" || e.Message != "banned until forever: spam" {
+		t.Errorf("server error %+v, want refused: banned until forever: spam", e)
+	}
+	time.Sleep(time.Second)
+	if n := s3.Hub().Metrics.Rejected[chat.RejectBanned].Load(); n != 1 {
+		t.Errorf("the banned client tried %d times in a second, want once", n)
+	}
+	if a.Connected() {
+		t.Error("the banned client is connected")
+	}
+}
