@@ -60,16 +60,23 @@ func (m *Model) handleEvent(ev client.Event) tea.Cmd {
 	case client.Renamed:
 		m.addInfo("your name is now " + chat.Clean(ev.New) + " (your account was logged in to elsewhere)")
 	case client.ServerError:
-		m.addError(serverErrorText(ev.Code, ev.Message))
+		text := serverErrorText(ev.Code, ev.Message)
+		if ev.Code == "refused" {
+			text = "the server refuses to reconnect you: " + text
+		}
+		m.addError(text)
 	case client.Bye:
 		if ev.Reason != "quit" {
 			m.addInfo("the server ended the session: " + chat.Clean(ev.Message) + " (" + chat.Clean(ev.Reason) + ")")
 		}
 	case client.Disconnected:
-		m.connected = false
-		text := "disconnected; reconnecting…"
+		m.connected, m.over = false, !ev.Reconnecting
+		text := "disconnected"
 		if ev.Err != nil {
-			text = "disconnected (" + chat.Clean(ev.Err.Error()) + "); reconnecting…"
+			text += " (" + chat.Clean(ev.Err.Error()) + ")"
+		}
+		if ev.Reconnecting {
+			text += "; reconnecting…"
 		}
 		m.addInfo(text)
 	case client.Reconnected:

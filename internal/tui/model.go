@@ -104,6 +104,7 @@ type Model struct {
 	whoBusy    bool // a who refresh is in flight
 	roomsBusy  bool // a rooms refresh is in flight
 	eventsDone bool // Events was closed
+	over       bool // the client said it will not reconnect
 
 	// The input line: lines sent (oldest first), where Up and Down are in
 	// them (len(history) is the line being typed), and that line.

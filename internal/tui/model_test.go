@@ -259,7 +259,7 @@ func TestStatusLineFollowsTheConnection(t *testing.T) {
 	if got, want := s.statusLine(), " ● connected │ alice │ [lobby] │ rtt 3 ms"; got != want {
 		t.Errorf("status = %q, want %q", got, want)
 	}
-	s.event(client.Disconnected{Err: errors.New("read: connection reset")})
+	s.event(client.Disconnected{Err: errors.New("read: connection reset"), Reconnecting: true})
 	if got := s.statusLine(); !strings.HasPrefix(got, " ○ reconnecting… │ alice") {
 		t.Errorf("status after Disconnected = %q", got)
 	}
@@ -270,6 +270,37 @@ func TestStatusLineFollowsTheConnection(t *testing.T) {
 	}
 	if v := s.view(); !strings.Contains(v, "reconnected (2 missed lines)") {
 		t.Errorf("no reconnected line:\n%s", v)
+	}
+}
+
+// TestKickedIsNotReconnecting: a kick ends the session, and the screen
+// does not promise a reconnect.
+func TestKickedIsNotReconnecting(t *testing.T) {
+	s := newScreen(t, 120, 16)
+	s.event(client.Bye{Reason: "kicked", Message: "kicked by root: spam"})
+	s.event(client.Disconnected{Err: errors.New("EOF")})
+	v := s.view()
+	for _, want := range []string{"the server ended the session: kicked by root: spam (kicked)", "*** disconnected (EOF)"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("screen lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "reconnecting") || !strings.HasPrefix(s.statusLine(), " ○ closed") {
+		t.Errorf("a kicked client says it is reconnecting:\n%s", v)
+	}
+}
+
+// TestRefusedReconnectIsShown: the server refusing a reconnect (a ban)
+// is said, and the client goes on trying.
+func TestRefusedReconnectIsShown(t *testing.T) {
+	s := newScreen(t, 120, 16)
+	s.event(client.Disconnected{Err: errors.New("EOF"), Reconnecting: true})
+	s.event(client.ServerError{Code: "refused", Message: "banned until forever: spam"})
+	if v, want := s.view(), "! the server refuses to reconnect you: banned until forever: spam"; !strings.Contains(v, want) {
+		t.Errorf("screen lacks %q:\n%s", want, v)
+	}
+	if got := s.statusLine(); !strings.HasPrefix(got, " ○ reconnecting…") {
+		t.Errorf("status = %q, want reconnecting", got)
 	}
 }
 

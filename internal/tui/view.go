@@ -126,7 +126,7 @@ func (m *Model) statusView(w int) string {
 	switch {
 	case m.connected:
 		state = st.statusOn.Render(" ● connected ")
-	case m.eventsDone:
+	case m.eventsDone || m.over:
 		state = st.statusOff.Render(" ○ closed ")
 	default:
 		state = st.statusOff.Render(" ○ reconnecting… ")
