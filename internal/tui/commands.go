@@ -8,10 +8,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// commands is what /help lists and Tab completes; run dispatches them.
-// The text mode's other forms (who, rename|NAME, to|NAME|TEXT, ADDR#TEXT)
-// are read in dispatch.
-var commands = []struct{ name, args, help string }{
+// command is a slash command as /help lists it.
+type command struct{ name, args, help string }
+
+// commands and operatorCommands are what /help lists and Tab completes;
+// run dispatches them. The text mode's other forms (who, rename|NAME,
+// to|NAME|TEXT, ADDR#TEXT) are read in dispatch.
+var commands = []command{
 	{"/msg", "NAME TEXT", "private message (also to|NAME|TEXT)"},
 	{"/nick", "NAME", "change your name (also rename|NAME)"},
 	{"/join", "ROOM", "leave your room for ROOM, made if needed"},
@@ -24,9 +27,19 @@ var commands = []struct{ name, args, help string }{
 	{"/quit", "", "leave (also Ctrl+C, or Ctrl+D on an empty line)"},
 }
 
-// operatorCommands are PROTOCOL.md's operator commands, which the client
-// library cannot send yet.
-var operatorCommands = []string{"/kick", "/ban", "/unban", "/mute", "/bans"}
+// operatorCommands are PROTOCOL.md's operator commands: the server runs
+// them for operators only, and /help lists them apart.
+var operatorCommands = []command{
+	{"/kick", "NAME [REASON]", "end NAME's session"},
+	{"/ban", "NAME|ADDR [DURATION] [REASON]", "kick and refuse NAME or ADDR"},
+	{"/unban", "NAME|ADDR", "lift a ban"},
+	{"/mute", "NAME [DURATION]", "refuse NAME's lines and DMs"},
+	{"/unmute", "NAME", "lift a mute"},
+	{"/bans", "", "list the bans"},
+}
+
+// operatorsHeading introduces operatorCommands in /help.
+const operatorsHeading = "operators only (DURATION like 90m or 7d; none: until lifted):"
 
 // helpFooter follows the commands in /help.
 var helpFooter = []string{
@@ -121,13 +134,9 @@ func (m *Model) run(name, args string) tea.Cmd {
 		m.help()
 	case "/quit":
 		return tea.Quit
+	case "/kick", "/ban", "/unban", "/mute", "/unmute", "/bans":
+		return m.runOperator(name, args)
 	default:
-		for _, op := range operatorCommands {
-			if name == op {
-				m.addError(name + " is an operator command, which this client cannot send yet")
-				return nil
-			}
-		}
 		m.addError("unknown command " + name + " (try /help)")
 	}
 	return nil
@@ -166,6 +175,10 @@ func (m *Model) help() {
 	m.addInfo("commands:")
 	for _, c := range commands {
 		m.addInfo(fmt.Sprintf("  %-19s %s", strings.TrimSpace(c.name+" "+c.args), c.help))
+	}
+	m.addInfo(operatorsHeading)
+	for _, c := range operatorCommands {
+		m.addInfo(fmt.Sprintf("  %-34s %s", strings.TrimSpace(c.name+" "+c.args), c.help))
 	}
 	for _, l := range helpFooter {
 		m.addInfo(l)

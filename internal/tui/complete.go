@@ -59,16 +59,21 @@ func (m *Model) setCompleted(c string) {
 func (m *Model) candidates(base, word string) ([]string, string) {
 	switch {
 	case base == "" && strings.HasPrefix(word, "/"):
-		names := make([]string, len(commands))
-		for i, c := range commands {
-			names[i] = c.name
+		var names []string
+		for _, list := range [][]command{commands, operatorCommands} {
+			for _, c := range list {
+				names = append(names, c.name)
+			}
 		}
 		return matching(names, word), " "
 	case afterCommand(base, "/join"):
 		return matching(m.roomNames(), word), " "
 	case base == "to|":
 		return matching(m.names(), word), "|"
-	case afterCommand(base, "/msg"), afterCommand(base, "/login"):
+	case afterCommand(base, "/unban"):
+		return matching(m.unbanNames(), word), " "
+	case afterCommand(base, "/msg"), afterCommand(base, "/login"), afterCommand(base, "/kick"),
+		afterCommand(base, "/ban"), afterCommand(base, "/mute"), afterCommand(base, "/unmute"):
 		return matching(m.names(), word), " "
 	case word == "" || strings.HasPrefix(base, "/"):
 		return nil, ""
@@ -95,6 +100,16 @@ func (m *Model) names() []string {
 				all = addName(all, n)
 			}
 		}
+	}
+	return all
+}
+
+// unbanNames are the names to complete after /unban: the targets of the
+// last /bans, and the names.
+func (m *Model) unbanNames() []string {
+	all := append([]string(nil), m.banned...)
+	for _, n := range m.names() {
+		all = addName(all, n)
 	}
 	return all
 }

@@ -52,6 +52,8 @@ type fakeChat struct {
 	logins    []string // "name|password"
 	registers []string // passwords
 	histories []int    // limits asked for
+	banList   []client.Ban
+	operated  []string // the operator commands, as "kick bob|spam", "ban bob|1h0m0s|spam"
 }
 
 func newFakeChat() *fakeChat {
@@ -154,6 +156,37 @@ func (f *fakeChat) Login(_ context.Context, name, password string) error {
 	}
 	f.name = name
 	return nil
+}
+
+func (f *fakeChat) Kick(_ context.Context, name, reason string) error {
+	return f.operate("kick " + name + "|" + reason)
+}
+
+func (f *fakeChat) Ban(_ context.Context, target string, d time.Duration, reason string) error {
+	return f.operate("ban " + target + "|" + d.String() + "|" + reason)
+}
+
+func (f *fakeChat) Unban(_ context.Context, target string) error { return f.operate("unban " + target) }
+
+func (f *fakeChat) Mute(_ context.Context, name string, d time.Duration) error {
+	return f.operate("mute " + name + "|" + d.String())
+}
+
+func (f *fakeChat) Unmute(_ context.Context, name string) error { return f.operate("unmute " + name) }
+
+func (f *fakeChat) Bans(context.Context) ([]client.Ban, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.operated = append(f.operated, "bans")
+	return append([]client.Ban(nil), f.banList...), f.takeErr()
+}
+
+// operate records an operator command.
+func (f *fakeChat) operate(what string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.operated = append(f.operated, what)
+	return f.takeErr()
 }
 
 func (f *fakeChat) Name() string       { f.mu.Lock(); defer f.mu.Unlock(); return f.name }

@@ -100,6 +100,7 @@ type Model struct {
 	rooms      []client.Room // sorted by name
 	online     []string      // everyone, from the last who
 	dmPeers    []string      // whom you exchanged private messages with
+	banned     []string      // the targets of the last /bans, sorted
 	addrs      map[string]string
 	whoBusy    bool // a who refresh is in flight
 	roomsBusy  bool // a rooms refresh is in flight

@@ -130,6 +130,18 @@ func TestTabCompletion(t *testing.T) {
 		{"al", 1, "al"}, // your own name is not completed
 		{"/zz", 1, "/zz"},
 		{"hello ", 1, "hello "},
+		{"/k", 1, "/kick "},
+		{"/kick b", 1, "/kick bob "},
+		{"/b", 1, "/ban"}, // /ban and /bans: narrowed, then cycled
+		{"/b", 2, "/ban "},
+		{"/b", 3, "/bans "},
+		{"/ban c", 1, "/ban carol "},
+		{"/mu", 1, "/mute "},
+		{"/mute b", 1, "/mute bob "},
+		{"/unm", 1, "/unmute "},
+		{"/unmute c", 1, "/unmute carol "},
+		{"/unban b", 1, "/unban bob "},
+		{"/kick bob s", 1, "/kick bob s"}, // a reason is not completed
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%q×%d", tt.typed, tt.tabs), func(t *testing.T) {
@@ -227,14 +239,17 @@ func TestRegisterPromptAndCancel(t *testing.T) {
 }
 
 func TestHelpListsTheCommands(t *testing.T) {
-	s := newScreen(t, 100, 20)
+	s := newScreen(t, 100, 24)
 	s.enter("/help")
 	s.golden("help")
 	v := s.view()
-	for _, c := range commands {
-		if !strings.Contains(v, c.name) {
+	for _, c := range append(commands, operatorCommands...) {
+		if !strings.Contains(v, c.name+" ") {
 			t.Errorf("/help does not list %s", c.name)
 		}
+	}
+	if !strings.Contains(v, "operators only") {
+		t.Errorf("/help does not say the operator commands are for operators only:\n%s", v)
 	}
 }
 
@@ -329,7 +344,6 @@ func TestCommands(t *testing.T) {
 		{"to|bob", func(f *fakeChat) bool { return len(f.dms) == 0 }, "! usage: to|NAME|TEXT"},
 		{"/join", nil, "! usage: /join ROOM"},
 		{"/login", nil, "! usage: /login NAME"},
-		{"/kick bob", nil, "! /kick is an operator command"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {

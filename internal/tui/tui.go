@@ -41,6 +41,12 @@ type Chat interface {
 	History(ctx context.Context, room string, limit int, before int64) ([]client.Message, error)
 	Register(ctx context.Context, password string) error
 	Login(ctx context.Context, name, password string) error
+	Kick(ctx context.Context, name, reason string) error
+	Ban(ctx context.Context, target string, d time.Duration, reason string) error
+	Unban(ctx context.Context, target string) error
+	Mute(ctx context.Context, name string, d time.Duration) error
+	Unmute(ctx context.Context, name string) error
+	Bans(ctx context.Context) ([]client.Ban, error)
 	Name() string
 	Room() string
 	RTT() time.Duration
