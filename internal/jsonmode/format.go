@@ -85,6 +85,9 @@ func (*Codec) Append(b []byte, ev *chat.Event) []byte {
 	case chat.EvDone:
 		b = open(b, "ok", ev.Ref)
 		b = str(b, "name", ev.Name)
+		if ev.Did == chat.OpBan || ev.Did == chat.OpMute {
+			b = str(b, "until", until(ev.Until))
+		}
 	case chat.EvBans:
 		b = open(b, "bans", ev.Ref)
 		b = append(b, `,"bans":[`...)

@@ -16,9 +16,9 @@
 //	login    {name, password}        ok {name}, or error
 //	history  {room?, limit?, before?} history {room, messages} with ref
 //	kick   {name, reason?}                    ok {name}; operators only
-//	ban    {target, duration?, reason?}       ok {name}; operators only
+//	ban    {target, duration?, reason?}       ok {name, until}; operators only
 //	unban  {target}                           ok {name}; operators only
-//	mute   {name, duration?}                  ok {name}; operators only
+//	mute   {name, duration?}                  ok {name, until}; operators only
 //	unmute {name}                             ok {name}; operators only
 //	bans                                      bans {bans: [{target, until, reason}]}; operators only
 //

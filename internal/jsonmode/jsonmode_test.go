@@ -527,8 +527,12 @@ func TestAppend(t *testing.T) {
 			obj{"type": "bye", "reason": "kicked", "message": "kicked by op: spam"}},
 		{"bye kicked without a reason", &chat.Event{Kind: chat.EvBye, Reason: chat.ByeKicked, Name: "op"},
 			obj{"type": "bye", "reason": "kicked", "message": "kicked by op"}},
-		{"operator command done", &chat.Event{Kind: chat.EvDone, Ref: ref(`7`), Did: chat.OpBan, Name: "bob", Text: "x"},
+		{"operator command done", &chat.Event{Kind: chat.EvDone, Ref: ref(`7`), Did: chat.OpKick, Name: "bob", Text: "x"},
 			obj{"type": "ok", "ref": n(7), "name": "bob"}},
+		{"ban done", &chat.Event{Kind: chat.EvDone, Ref: ref(`8`), Did: chat.OpBan, Name: "bob", Text: "x"},
+			obj{"type": "ok", "ref": n(8), "name": "bob", "until": "forever"}},
+		{"mute done", &chat.Event{Kind: chat.EvDone, Did: chat.OpMute, Name: "bob", Until: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)},
+			obj{"type": "ok", "name": "bob", "until": "2026-11-22T02:00:00Z"}},
 		{"bans", &chat.Event{Kind: chat.EvBans, Ref: ref(`"b"`), Bans: []chat.BanInfo{
 			{Target: "bob", Reason: "spam"},
 			{Target: "192.0.2.7", Until: time.Date(2026, 11, 22, 10, 0, 0, 0, time.FixedZone("UTC+8", 8*3600))}}},

@@ -243,8 +243,12 @@ func TestBanByName(t *testing.T) {
 	opj.sendJSON(`{"op":"bans","id":2}`)
 	opj.expectJSON(map[string]any{"type": "bans", "ref": float64(2),
 		"bans": []any{map[string]any{"target": "bob", "until": ts, "reason": "flooding"}}})
+	opj.sendJSON(`{"op":"ban","target":"127.0.0.9","duration":"7d","id":5}`)
+	until(t, opj.expectJSON(map[string]any{"type": "ok", "name": "127.0.0.9", "ref": float64(5)})["until"].(string), 7*24*time.Hour)
 	opj.sendJSON(`{"op":"unban","target":"BOB","id":3}`)
 	opj.expectJSON(map[string]any{"type": "ok", "ref": float64(3)})
+	opj.sendJSON(`{"op":"unban","target":"127.0.0.9","id":6}`)
+	opj.expectJSON(map[string]any{"type": "ok", "name": "127.0.0.9", "ref": float64(6)})
 	opj.sendJSON(`{"op":"unban","target":"bob","id":4}`)
 	opj.expectJSON(map[string]any{"type": "error", "code": "bad_request", "message": "not banned: bob", "ref": float64(4)})
 
