@@ -10,8 +10,11 @@ import (
 )
 
 // progressf writes one line of progress, if there is somewhere to write it.
+// The run and its ticking goroutine both write: one line at a time.
 func (r *run) progressf(format string, args ...any) {
 	if r.o.Progress != nil {
+		r.progressMu.Lock()
+		defer r.progressMu.Unlock()
 		fmt.Fprintf(r.o.Progress, "bench: "+format+"\n", args...)
 	}
 }

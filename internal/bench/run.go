@@ -32,6 +32,8 @@ type run struct {
 	noSpread atomic.Bool  // binding 127.0.0.x failed: use the default
 	inRoom   atomic.Int64 // clients whose handshake is over (progress)
 
+	progressMu sync.Mutex // guards writes to o.Progress
+
 	// Written before started is closed, read after.
 	t0  time.Duration // when the senders started
 	win window
