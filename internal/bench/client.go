@@ -218,6 +218,13 @@ func (c *client) bench(r *run, slot, s int, seq, sent int64) bool {
 		return true
 	}
 	c.measured.Add(1)
+	c.addLatency(r, sent)
+	return true
+}
+
+// addLatency records the latency of a line sent at sent (nanoseconds since
+// the run began) and read now.
+func (c *client) addLatency(r *run, sent int64) {
 	if c.lat == nil {
 		c.lat = make([]int64, 0, latBatch)
 	}
@@ -225,7 +232,6 @@ func (c *client) bench(r *run, slot, s int, seq, sent int64) bool {
 	if len(c.lat) == latBatch {
 		c.flushLatencies(r)
 	}
-	return true
 }
 
 func (c *client) flushLatencies(r *run) {

@@ -44,18 +44,36 @@ func parseLine(line []byte) (sender int, seq, sent int64, ok bool) {
 // the first "]: " ends it (an IPv6 address name, "[::1]:40000", has "]:"
 // followed by a digit); nor does it hold "]的".
 var (
-	dmIn = [...]struct{ pre, sep []byte }{
+	dmIn = []dmForm{
 		{[]byte("from ["), []byte("]: ")},
 		{[]byte("来自:["), []byte("]的消息，内容是:")},
 	}
+	dmOut = []dmForm{
+		{[]byte("to ["), []byte("]: ")},
+		{[]byte("发送给:["), []byte("]的消息，内容是:")},
+	}
 	benchText = []byte("b ")
 )
+
+// dmForm is one wording of a private message: what comes before the name,
+// and what comes between the name and the text.
+type dmForm struct{ pre, sep []byte }
 
 // parseDM finds a bench line's numbers in a private message received, as
 // the server sends it to the recipient; the sender's copy is not one. It
 // does not allocate.
 func parseDM(line []byte) (sender int, seq, sent int64, ok bool) {
-	for _, f := range dmIn {
+	return parseDMForm(line, dmIn)
+}
+
+// parseDMCopy finds a bench line's numbers in the sender's copy of a
+// private message; what the recipient gets is not one.
+func parseDMCopy(line []byte) (sender int, seq, sent int64, ok bool) {
+	return parseDMForm(line, dmOut)
+}
+
+func parseDMForm(line []byte, forms []dmForm) (sender int, seq, sent int64, ok bool) {
+	for _, f := range forms {
 		rest, found := bytes.CutPrefix(line, f.pre)
 		if !found {
 			continue
@@ -152,4 +170,22 @@ func isPresence(line []byte, name string, words []string) bool {
 func isJoined(line []byte, room string) bool {
 	rest, ok := bytes.CutSuffix(line, []byte("["+room+"]"))
 	return ok && len(rest) > 0 && rest[0] != '[' && rest[len(rest)-1] == ' '
+}
+
+// isBye reports whether line is the answer to /quit: "bye" (zh "再见").
+func isBye(line []byte) bool {
+	return string(line) == "bye" || string(line) == "再见"
+}
+
+// isRenamed reports whether line answers our rename to name: "renamed:
+// [OLD]->[NAME]" (zh "用户名修改成功,[OLD]->[NAME]").
+func isRenamed(line []byte, name string) bool {
+	return bytes.HasSuffix(line, []byte("]->["+name+"]"))
+}
+
+// isNameTaken reports whether line refuses our rename to name because
+// someone has it: "error: name taken: NAME" (zh "用户名已存在，修改失败",
+// which does not say the name).
+func isNameTaken(line []byte, name string) bool {
+	return string(line) == "error: name taken: "+name || string(line) == "用户名已存在，修改失败"
 }

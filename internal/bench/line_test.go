@@ -191,3 +191,51 @@ func ExampleResult_WriteSummary_idle() {
 	//   alive         10,000 of 10,000 clients read the line said in their room (100 lines, one per room)
 	//   lost          0
 }
+
+// TestParseDMCopy: the sender's copy of a private message, and only it.
+func TestParseDMCopy(t *testing.T) {
+	text := string(trimEOL(appendLine(nil, 7, 123456, 987654321012, 64)))
+	for _, line := range []string{
+		"to [127.0.0.2:40000]: " + text,
+		"to [guest-3]: " + text,
+		"发送给:[127.0.0.2:40000]的消息，内容是:" + text,
+	} {
+		if s, seq, _, ok := parseDMCopy([]byte(line)); !ok || s != 7 || seq != 123456 {
+			t.Errorf("parseDMCopy(%q) = %d %d %v", line, s, seq, ok)
+		}
+	}
+	for _, line := range []string{
+		"from [127.0.0.2:40000]: " + text,
+		"来自:[127.0.0.2:40000]的消息，内容是:" + text,
+		"[127.0.0.2:40000]127.0.0.2:40000:" + text,
+	} {
+		if _, _, _, ok := parseDMCopy([]byte(line)); ok {
+			t.Errorf("parseDMCopy(%q) took it for the sender's copy", line)
+		}
+	}
+}
+
+// TestSoakReplies: the answers a soak's churners wait for, in both
+// languages, and what they must not take for them.
+func TestSoakReplies(t *testing.T) {
+	for _, c := range []struct {
+		line string
+		is   func([]byte) bool
+		want bool
+	}{
+		{"bye", isBye, true},
+		{"再见", isBye, true},
+		{"[1.2.3.4:5]x:bye", isBye, false},
+		{"renamed: [127.0.0.2:40000]->[bench-1-7]", func(l []byte) bool { return isRenamed(l, "bench-1-7") }, true},
+		{"用户名修改成功,[guest-3]->[bench-1-7]", func(l []byte) bool { return isRenamed(l, "bench-1-7") }, true},
+		{"[1.2.3.4:5]bench-1-6:renamed to bench-1-7", func(l []byte) bool { return isRenamed(l, "bench-1-7") }, false},
+		{"renamed: [a]->[bench-1-70]", func(l []byte) bool { return isRenamed(l, "bench-1-7") }, false},
+		{"error: name taken: BENCH-W", func(l []byte) bool { return isNameTaken(l, "BENCH-W") }, true},
+		{"用户名已存在，修改失败", func(l []byte) bool { return isNameTaken(l, "BENCH-W") }, true},
+		{"error: name taken: BENCH-X", func(l []byte) bool { return isNameTaken(l, "BENCH-W") }, false},
+	} {
+		if got := c.is([]byte(c.line)); got != c.want {
+			t.Errorf("%q: %v, want %v", c.line, got, c.want)
+		}
+	}
+}

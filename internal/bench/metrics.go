@@ -84,16 +84,20 @@ func (p *memPeak) sample(s *scraper) (stop func()) {
 }
 
 // counters are the /metrics values a run reads: the server's counters,
-// and the gauges of the memory it holds (Idle).
+// and the gauges of the memory it holds (Idle) and of its sessions.
 type counters struct {
 	eventsOut     int64
 	bytesOut      int64
 	slowConsumers int64
+	linesIn       int64
+	rateLimited   int64
+	panics        int64
 
 	heap       int64 // go_memstats_heap_inuse_bytes + go_memstats_stack_inuse_bytes
 	rss        int64 // process_resident_memory_bytes; 0 where the server cannot tell (not Linux)
 	goroutines int64 // go_goroutines
 	connsOpen  int64 // parley_connections_open
+	sessions   int64 // parley_sessions, every mode
 }
 
 // scraper reads a server's /metrics.
@@ -125,6 +129,22 @@ func (s *scraper) read(ctx context.Context) (counters, error) {
 		return counters{}, fmt.Errorf("metrics: %s: %s", s.url, resp.Status)
 	}
 	var c counters
+	// Where each metric goes. A metric with labels (parley_sessions, one
+	// line per mode) adds up its lines; so do the two of heap.
+	into := map[string]*int64{
+		"parley_events_out_total":                &c.eventsOut,
+		"parley_bytes_out_total":                 &c.bytesOut,
+		"parley_slow_consumer_disconnects_total": &c.slowConsumers,
+		"parley_lines_in_total":                  &c.linesIn,
+		"parley_rate_limited_lines_total":        &c.rateLimited,
+		"parley_session_panics_total":            &c.panics,
+		"go_memstats_heap_inuse_bytes":           &c.heap,
+		"go_memstats_stack_inuse_bytes":          &c.heap,
+		"process_resident_memory_bytes":          &c.rss,
+		"go_goroutines":                          &c.goroutines,
+		"parley_connections_open":                &c.connsOpen,
+		"parley_sessions":                        &c.sessions,
+	}
 	found := false
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
@@ -132,21 +152,10 @@ func (s *scraper) read(ctx context.Context) (counters, error) {
 		if !ok {
 			continue
 		}
-		switch name {
-		case "parley_events_out_total":
-			c.eventsOut, found = counterValue(value), true
-		case "parley_bytes_out_total":
-			c.bytesOut = counterValue(value)
-		case "parley_slow_consumer_disconnects_total":
-			c.slowConsumers = counterValue(value)
-		case "go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes":
-			c.heap += counterValue(value)
-		case "process_resident_memory_bytes":
-			c.rss = counterValue(value)
-		case "go_goroutines":
-			c.goroutines = counterValue(value)
-		case "parley_connections_open":
-			c.connsOpen = counterValue(value)
+		name, _, _ = strings.Cut(name, "{")
+		if p := into[name]; p != nil {
+			*p += counterValue(value)
+			found = found || name == "parley_events_out_total"
 		}
 	}
 	if err := sc.Err(); err != nil {

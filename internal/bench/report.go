@@ -20,10 +20,10 @@ func (r *run) progressf(format string, args ...any) {
 }
 
 // ticking calls begin (if not nil) once ready is closed (nil: at once),
-// then each once a second, on a goroutine of its own, until the function
+// then each every period, on a goroutine of its own, until the function
 // it returns is called; that waits for the goroutine to end. Without
 // Progress it does nothing.
-func (r *run) ticking(ready <-chan struct{}, begin, each func()) (stop func()) {
+func (r *run) ticking(period time.Duration, ready <-chan struct{}, begin, each func()) (stop func()) {
 	if r.o.Progress == nil {
 		return func() {}
 	}
@@ -40,7 +40,7 @@ func (r *run) ticking(ready <-chan struct{}, begin, each func()) (stop func()) {
 		if begin != nil {
 			begin()
 		}
-		tick := time.NewTicker(time.Second)
+		tick := time.NewTicker(period)
 		defer tick.Stop()
 		for {
 			select {
@@ -66,7 +66,7 @@ func (r *run) startProgress() (stop func()) {
 		last   int64
 		lastAt time.Time
 	)
-	return r.ticking(r.started, func() { last, lastAt = delivered(), time.Now() }, func() {
+	return r.ticking(time.Second, r.started, func() { last, lastAt = delivered(), time.Now() }, func() {
 		n, now := delivered(), time.Now()
 		r.progressLine(float64(n-last) / now.Sub(lastAt).Seconds())
 		last, lastAt = n, now
@@ -79,7 +79,7 @@ func (r *run) startProgress() (stop func()) {
 func (r *run) startJoinProgress(n int) (stop func()) {
 	start := time.Now()
 	last, lastAt := r.inRoom.Load(), start
-	return r.ticking(nil, nil, func() {
+	return r.ticking(time.Second, nil, nil, func() {
 		in, now := r.inRoom.Load(), time.Now()
 		r.progressf("%5.1fs  %s of %s clients in their rooms, %s/s",
 			now.Sub(start).Seconds(), group(float64(in)), group(float64(n)), group(float64(in-last)/now.Sub(lastAt).Seconds()))

@@ -28,6 +28,10 @@ type run struct {
 	stuck   []*client // Slow: the clients that never read
 	senders []*sender
 	lat     *latencies
+	// reader reads a client's lines once its handshake is done, on a
+	// goroutine of its own, until its connection ends; nil in the
+	// workloads whose clients read nothing after it (Idle, Connect).
+	reader func(*client)
 
 	noSpread atomic.Bool  // binding 127.0.0.x failed: use the default
 	inRoom   atomic.Int64 // clients whose handshake is over (progress)
@@ -80,7 +84,9 @@ func newRun(o Options, addr string) *run {
 	case Connect:
 		r.rooms = o.Clients
 	}
-	if !sendsLines(o.Workload) {
+	if sendsLines(o.Workload) {
+		r.reader = func(c *client) { c.readLoop(r) }
+	} else {
 		r.bufSize = quietBuffer
 	}
 	for i := range o.Clients {
@@ -119,8 +125,8 @@ func (r *run) roomOf(id int) string {
 }
 
 // connect connects clients and has each join its room, Parallel
-// handshakes at a time; a reader then goes on reading on a goroutine of
-// its own (not a stuck client, nor one in Idle or Connect). It returns
+// handshakes at a time; r.reader then goes on reading on a goroutine of
+// its own (not for a stuck client, nor in Idle or Connect). It returns
 // once every handshake is over. The first one that fails cancels the rest
 // and connect returns its error, unless keepGoing: then each failure stays
 // in its client's err, and only ctx's end is an error.
@@ -133,7 +139,6 @@ func (r *run) connect(ctx context.Context, clients []*client, keepGoing bool) er
 		failOnce sync.Once
 		firstErr error
 	)
-	reads := sendsLines(r.o.Workload)
 	for range min(r.o.Parallel, len(clients)) {
 		workers.Go(func() {
 			for hctx.Err() == nil {
@@ -142,15 +147,15 @@ func (r *run) connect(ctx context.Context, clients []*client, keepGoing bool) er
 					return
 				}
 				c := clients[i]
-				err := r.join(hctx, c)
+				err := r.join(hctx, c, r.roomOf(c.id))
 				switch {
 				case err == nil:
 					r.inRoom.Add(1)
-					if reads && !c.stuck {
+					if r.reader != nil && !c.stuck {
 						r.reading.Add(1) // before connect returns, so before teardown waits
 						go func() {
 							defer r.reading.Done()
-							c.readLoop(r)
+							r.reader(c)
 						}()
 					}
 				case keepGoing:
@@ -176,9 +181,9 @@ func withHint(err error) error {
 	return err
 }
 
-// join connects c and has it join its room. A connection whose handshake
+// join connects c and has it join room. A connection whose handshake
 // failed is closed.
-func (r *run) join(ctx context.Context, c *client) error {
+func (r *run) join(ctx context.Context, c *client, room string) error {
 	c.dialAt = time.Now()
 	if err := r.dial(ctx, c); err != nil {
 		return err
@@ -187,18 +192,24 @@ func (r *run) join(ctx context.Context, c *client) error {
 		c.conn.(*net.TCPConn).SetReadBuffer(stuckBuffer)
 	}
 	c.rd = bufio.NewReaderSize(c.conn, r.bufSize)
-	c.conn.SetDeadline(time.Now().Add(handshakeTimeout))
-	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Now()) })
-	err := c.handshake(r.roomOf(c.id))
-	if !stop() && err == nil {
-		err = ctx.Err() // and the deadline is in the past
-	}
-	if err != nil {
+	if err := c.within(ctx, handshakeTimeout, func() error { return c.handshake(room) }); err != nil {
 		c.conn.Close()
 		return err
 	}
-	c.conn.SetDeadline(time.Time{})
 	return nil
+}
+
+// within runs f, which reads and writes c's connection, under a deadline d
+// from now, or until ctx ends; the connection has no deadline afterwards.
+func (c *client) within(ctx context.Context, d time.Duration, f func() error) error {
+	c.conn.SetDeadline(time.Now().Add(d))
+	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(time.Now()) })
+	err := f()
+	if !stop() && err == nil {
+		err = ctx.Err() // and the deadline is in the past
+	}
+	c.conn.SetDeadline(time.Time{})
+	return err
 }
 
 // measure starts the senders and stops them when the window ends, taking
@@ -211,12 +222,8 @@ func (r *run) measure(ctx context.Context) (edges [2]int64, err error) {
 		if r.o.Workload == DM { // every name is known: the handshakes are over
 			s.prefix = []byte("to|" + r.clients[s.idx^1].name + "|")
 		}
-		r.sending.Add(1)
-		go func() {
-			defer r.sending.Done()
-			s.run(r)
-		}()
 	}
+	r.startSenders()
 	defer r.stopSending()
 	for i, at := range [2]int64{r.win.start, r.win.end} {
 		if err := sleepUntil(ctx, r.base.Add(time.Duration(at))); err != nil {
@@ -230,6 +237,18 @@ func (r *run) measure(ctx context.Context) (edges [2]int64, err error) {
 		}
 	}
 	return edges, nil
+}
+
+// startSenders starts every sender on a goroutine of its own; r.t0 and
+// r.win are set.
+func (r *run) startSenders() {
+	for _, s := range r.senders {
+		r.sending.Add(1)
+		go func() {
+			defer r.sending.Done()
+			s.run(r)
+		}()
+	}
 }
 
 func (r *run) stopSending() { r.stopOnce.Do(func() { close(r.stop) }) }
@@ -285,13 +304,18 @@ func (r *run) copies() int64 {
 // drain waits until every line of the window has reached every reader, or
 // until nothing more arrives for a second.
 func (r *run) drain(ctx context.Context) {
-	const quiet = time.Second
 	want := r.sentInWindow() * r.copies()
+	awaitCount(ctx, want, time.Second, func() int64 { return r.sum(func(c *client) int64 { return c.measured.Load() }) })
+}
+
+// awaitCount waits until count reaches want, or stays the same for quiet,
+// or ctx ends.
+func awaitCount(ctx context.Context, want int64, quiet time.Duration, count func() int64) {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	last, since := int64(-1), time.Now()
 	for {
-		got := r.sum(func(c *client) int64 { return c.measured.Load() })
+		got := count()
 		if got >= want {
 			return
 		}
