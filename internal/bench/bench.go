@@ -51,6 +51,7 @@ type Result struct {
 	Slow    *SlowResult    `json:"slow,omitempty"`    // workload slow only
 	Idle    *IdleResult    `json:"idle,omitempty"`    // workload idle only
 	Connect *ConnectResult `json:"connect,omitempty"` // workload connect only
+	Soak    *SoakResult    `json:"soak,omitempty"`    // workload soak only
 	Metrics *MetricsCheck  `json:"metrics,omitempty"` // with /metrics only
 }
 
@@ -96,6 +97,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return r.idle(ctx)
 	case Connect:
 		return r.storm(ctx)
+	case Soak:
+		return r.soak(ctx)
 	}
 	return r.execute(ctx)
 }

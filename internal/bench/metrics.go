@@ -84,7 +84,8 @@ func (p *memPeak) sample(s *scraper) (stop func()) {
 }
 
 // counters are the /metrics values a run reads: the server's counters,
-// and the gauges of the memory it holds (Idle) and of its sessions.
+// and the gauges of the memory it holds (Idle, Soak) and of its sessions
+// (Soak).
 type counters struct {
 	eventsOut     int64
 	bytesOut      int64

@@ -67,6 +67,12 @@
 // than to everyone. A handshake that fails is counted and the storm goes
 // on.
 //
+// Workload soak is not a measurement but a check: for Duration, stable
+// pairs exchange numbered private messages and lines while churners
+// connect, rename, join, chat, flood and leave, and slow readers wait to
+// be cut off; then it checks that nothing was lost and that the server is
+// back where it started (sessions, goroutines, memory). soak.go says how.
+//
 // When the server's /metrics is known (always with Self), Run reads
 // parley_events_out_total at both edges of the window and puts the
 // difference beside the number of lines the clients read over the same
@@ -94,12 +100,13 @@ const (
 	DM      = "dm"      // C clients in pairs, each sending its partner private messages
 	Idle    = "idle"    // C idle connections: the server's memory per connection
 	Connect = "connect" // C clients connecting at once: connections per second
+	Soak    = "soak"    // pairs exchanging DMs while others churn, flood and stall; checks at the end
 )
 
 // Known reports whether workload is one of the workloads.
 func Known(workload string) bool {
 	switch workload {
-	case Fanout, Slow, DM, Idle, Connect:
+	case Fanout, Slow, DM, Idle, Connect, Soak:
 		return true
 	}
 	return false
@@ -125,7 +132,7 @@ const dmPrefix = len("to|") + 64 + len("|")
 // Options say what to run, and against which server. The zero value of a
 // field means its default unless it says otherwise.
 type Options struct {
-	// Workload is Fanout, Slow, DM, Idle or Connect (Fanout).
+	// Workload is Fanout, Slow, DM, Idle, Connect or Soak (Fanout).
 	Workload string
 	// Addr is the server's TCP address (DefaultAddr); ignored with Self.
 	Addr string
@@ -142,17 +149,19 @@ type Options struct {
 	// MetricsURL is the server's /metrics ("http://HOST:PORT/metrics"; a
 	// bare HOST:PORT is completed), read to cross-check the counts; ""
 	// skips the check (and, in Idle, the memory figures). With Self it is
-	// the self-hosted server's.
+	// the self-hosted server's. Soak needs it (or Self).
 	MetricsURL string
 	// PprofURL is the server's profiler (its --pprof HOST:PORT, or a URL):
-	// Idle asks it for a heap profile after a collection
+	// Idle and Soak ask it for a heap profile after a collection
 	// (/debug/pprof/heap?gc=1) before each memory read, so that another
-	// server's figures are live memory, without its garbage. "" skips it.
+	// server's figures are live memory, without its garbage. "" skips it;
+	// Soak needs it unless Self.
 	PprofURL string
 
 	// Clients is how many clients connect (100; Idle and Connect 5000, which
 	// with Self takes 10,000 file descriptors, two per connection). DM
-	// pairs them: it must be even.
+	// pairs them: it must be even. In Soak they are the stable clients,
+	// connected from start to end, in pairs (20; even too).
 	Clients int
 	// Parallel bounds the handshakes (connect, wait for the online line,
 	// join the room) under way at once (64; Connect 256). The lobby holds
@@ -161,13 +170,16 @@ type Options struct {
 	Parallel int
 
 	// The rest of this group is for Fanout, Slow and DM; Idle and Connect
-	// ignore it.
+	// ignore it. Soak uses Rate, Size and Duration.
 
 	// Senders is how many of the clients send (10, at most Clients). In DM
 	// every client sends: 0 means Clients, and anything else is an error.
+	// In Soak it is set to twice Clients (each sends DMs and chat lines).
 	Senders int
 	// Rate is the lines per second that all senders send together, spread
-	// evenly over them; 0 is as fast as the server takes them.
+	// evenly over them; 0 is as fast as the server takes them. In Soak it
+	// is the stable clients' DMs and chat lines together (100), and must
+	// not be 0.
 	Rate float64
 	// Inflight is, with Rate 0, how many lines each sender has in flight:
 	// it sends the next when one of its own comes back (in DM: when its
@@ -182,10 +194,23 @@ type Options struct {
 	// Warmup is how long lines are sent before the measured window; 0 is
 	// no warm-up.
 	Warmup time.Duration
-	// Duration is the measured window (10s).
+	// Duration is the measured window (10s); in Soak, how long the
+	// churn goes on, after which the run winds down and checks.
 	Duration time.Duration
-	// Stuck is how many clients never read, in the Slow workload (1).
+	// Stuck is how many clients never read, in the Slow workload (1); in
+	// Soak, how many slow readers are connected at any time, each
+	// replaced once the server has cut it off (there 0 is none; the
+	// command's --stuck is 2).
 	Stuck int
+
+	// Churners is, in Soak, how many clients at once connect, act and
+	// leave, over and over (8).
+	Churners int
+	// Flood is, in Soak, how many lines a flood sends at once (60): more
+	// than a server's default --rate lets through in its burst (40), so
+	// that flood control slows the flooder, yet short enough that floods
+	// do not take up most of the churners' time.
+	Flood int
 
 	// RoomSize is, in Idle, the most clients in one room (100).
 	RoomSize int
@@ -210,6 +235,9 @@ func (o Options) withDefaults() (Options, error) {
 		o.Addr = DefaultAddr
 	}
 	many := o.Workload == Idle || o.Workload == Connect
+	if o.Workload == Soak {
+		o.soakDefaults()
+	}
 	if o.Clients == 0 {
 		o.Clients = 100
 		if many {
@@ -240,7 +268,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Stuck == 0 && o.Workload == Slow {
 		o.Stuck = 1
 	}
-	if o.Workload != Slow {
+	if o.Workload != Slow && o.Workload != Soak {
 		o.Stuck = 0
 	}
 	if o.RoomSize == 0 {
@@ -261,7 +289,7 @@ func (o Options) withDefaults() (Options, error) {
 func (o Options) check() error {
 	switch {
 	case !Known(o.Workload):
-		return fmt.Errorf("unknown workload %q (want %s, %s, %s, %s or %s)", o.Workload, Fanout, Slow, DM, Idle, Connect)
+		return fmt.Errorf("unknown workload %q (want %s, %s, %s, %s, %s or %s)", o.Workload, Fanout, Slow, DM, Idle, Connect, Soak)
 	case o.Clients < 1:
 		return fmt.Errorf("clients must be at least 1, not %d", o.Clients)
 	case o.Parallel < 1:
@@ -270,6 +298,8 @@ func (o Options) check() error {
 		return fmt.Errorf("room size must be at least 1, not %d", o.RoomSize)
 	case o.SelfQueue < 0:
 		return errors.New("the self-hosted server's queue must not be negative")
+	case o.Workload == Soak:
+		return o.checkSoak()
 	case !sendsLines(o.Workload):
 		return nil
 	case o.Workload == DM && o.Clients%2 != 0:

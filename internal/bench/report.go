@@ -115,6 +115,8 @@ func (res Result) WriteSummary(w io.Writer) error {
 		res.idleSummary(&b, row)
 	case Connect:
 		res.connectSummary(&b, row)
+	case Soak:
+		res.soakSummary(&b, row)
 	default:
 		res.linesSummary(&b, row)
 	}

@@ -77,16 +77,17 @@ func newRun(o Options, addr string) *run {
 		quit:    make(chan struct{}),
 	}
 	switch o.Workload {
-	case DM:
+	case DM, Soak:
 		r.rooms = o.Clients / 2
 	case Idle:
 		r.rooms = (o.Clients + o.RoomSize - 1) / o.RoomSize
 	case Connect:
 		r.rooms = o.Clients
 	}
-	if sendsLines(o.Workload) {
+	switch {
+	case sendsLines(o.Workload):
 		r.reader = func(c *client) { c.readLoop(r) }
-	} else {
+	case o.Workload != Soak:
 		r.bufSize = quietBuffer
 	}
 	for i := range o.Clients {
@@ -105,8 +106,10 @@ func newRun(o Options, addr string) *run {
 		}
 		r.clients = append(r.clients, c)
 	}
-	for i := range o.Stuck {
-		r.stuck = append(r.stuck, &client{id: o.Clients + i, stuck: true})
+	if o.Workload == Slow { // Soak's slow readers come and go: it makes its own
+		for i := range o.Stuck {
+			r.stuck = append(r.stuck, &client{id: o.Clients + i, stuck: true})
+		}
 	}
 	return r
 }
@@ -114,7 +117,7 @@ func newRun(o Options, addr string) *run {
 // roomOf is the room client id joins.
 func (r *run) roomOf(id int) string {
 	switch r.o.Workload {
-	case DM:
+	case DM, Soak:
 		return fmt.Sprintf("%s-%d", r.room, id/2)
 	case Idle:
 		return fmt.Sprintf("%s-%d", r.room, id/r.o.RoomSize)
