@@ -22,7 +22,8 @@ const benchUsage = `usage: parley bench WORKLOAD [--addr HOST:PORT [--metrics UR
 Loads a Parley server and measures it: progress on stderr once a second,
 then a summary on stdout (with --json, one JSON object). It ends by itself:
 fanout, slow and dm after the warm-up and the measured window, idle and
-connect once every client is in and checked.
+connect once every client is in and checked, soak after --duration and
+its checks.
 
 Workloads:
   fanout   --clients clients join one room; --senders of them send lines of
@@ -50,15 +51,34 @@ Workloads:
            once online and stays until all are in, then all close. Reports
            connections/s (from the first dial to the last online line) and
            the time from dial to online line, p50…max.
+  soak     churn for --duration (default 1m), then check. --clients stable
+           clients (default 20, even) stay connected in pairs, each pair in
+           a room of its own, and send each other numbered DMs and chat
+           lines at --rate in all (default 100); --churners clients (default
+           8) connect, rename, join rooms, chat, DM the stable clients, flood
+           (--flood lines of 4000 bytes at once, default 60) and leave by
+           /quit, close or reset, over and over; --stuck slow readers
+           (default 2) sit in the flood room without reading until the
+           server cuts them off, and are replaced. Progress every 5s. At the
+           end it checks: no DM or chat line lost or duplicated, no flooded
+           line lost, the slow readers (and only they) cut off, every churn
+           step answered, no stall, no stuck session (the server's open
+           connections and sessions back to where they were), no session
+           panic, no goroutine or memory growth (before and after, garbage
+           collected). Needs /metrics, and against another server its
+           --pprof (--pprof HOST:PORT) to collect its garbage.
 
 With --self the server runs inside this process (in memory, no flood
-control, no idle kick, no connection caps; with idle, the memory figures
-include this process's side of each connection, and each connection takes
-two file descriptors); otherwise start one with --rate 0, or flood control
-paces the senders. With /metrics known (--metrics, or --self) the bytes the
-server wrote are put beside the bytes the clients read.
+control, no idle kick, no connection caps; with idle and soak, the memory
+figures include this process's side of each connection, and each
+connection takes two file descriptors); otherwise start one with --rate 0,
+or flood control paces the senders (soak wants the server's flood control
+on: it floods on purpose). With /metrics known (--metrics, or --self) the
+bytes the server wrote are put beside the bytes the clients read (not in
+soak: a client that resets cannot count what it never read).
 
-Exit status: 0 after a run, 1 when it fails, 2 for a usage error.
+Exit status: 0 after a run, 1 when it fails or a soak check fails, 2 for a
+usage error.
 
 Flags:
 `
@@ -118,6 +138,10 @@ func benchCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "parley bench: %v\n", err)
 		return 1
 	}
+	if res.Failed() {
+		fmt.Fprintf(stderr, "parley bench %s: a check failed\n", o.Workload)
+		return 1
+	}
 	return 0
 }
 
@@ -142,10 +166,12 @@ func benchFlags(workload string, o *bench.Options, asJSON *bool, stderr io.Write
 	fs.IntVar(&o.SelfQueue, "queue", 0, "with --self: the server's --queue (default 1024)")
 	switch {
 	case all:
-		fs.IntVar(&o.Clients, "clients", 0, "clients (default 100; idle and connect 5000)")
+		fs.IntVar(&o.Clients, "clients", 0, "clients (default 100; idle and connect 5000; soak: stable clients, 20)")
 		fs.IntVar(&o.Parallel, "parallel", 0, "handshakes under way at once (default 64; connect 256)")
 	case workload == bench.Idle || workload == bench.Connect:
 		fs.IntVar(&o.Clients, "clients", 5000, "clients that connect")
+	case workload == bench.Soak:
+		fs.IntVar(&o.Clients, "clients", 20, "stable clients, in pairs: connected from start to end")
 	default:
 		fs.IntVar(&o.Clients, "clients", 100, "clients that connect")
 	}
@@ -169,9 +195,21 @@ func benchFlags(workload string, o *bench.Options, asJSON *bool, stderr io.Write
 	if is(bench.Slow) {
 		fs.IntVar(&o.Stuck, "stuck", 1, "slow: clients in the room that never read")
 	}
+	if workload == bench.Soak {
+		fs.Float64Var(&o.Rate, "rate", 100, "the stable clients' DMs and chat lines per second, all together")
+		fs.IntVar(&o.Size, "size", 64, "bytes of text per stable line and DM")
+		fs.DurationVar(&o.Duration, "duration", time.Minute, "how long the churn goes on, before the wind-down and the checks")
+		fs.IntVar(&o.Stuck, "stuck", 2, "slow readers connected at any time, each replaced once cut off")
+	}
+	if is(bench.Soak) {
+		fs.IntVar(&o.Churners, "churners", 8, "soak: clients connecting, acting and leaving over and over, at once")
+		fs.IntVar(&o.Flood, "flood", 60, "soak: lines in one flood, sent at once")
+	}
+	if is(bench.Idle, bench.Soak) {
+		fs.StringVar(&o.PprofURL, "pprof", "", "idle, soak: the server's --pprof `address`, to collect its garbage before each memory read (idle: otherwise the figures include it; soak: needed)")
+	}
 	if is(bench.Idle) {
 		fs.IntVar(&o.RoomSize, "room-size", 100, "idle: the most clients in one room")
-		fs.StringVar(&o.PprofURL, "pprof", "", "idle: the server's --pprof `address`, to collect its garbage before each memory read (otherwise the figures include it)")
 	}
 	fs.BoolVar(asJSON, "json", false, "print the summary as one JSON object")
 	return fs

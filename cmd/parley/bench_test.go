@@ -74,6 +74,24 @@ func TestBenchWorkloadsSelfJSON(t *testing.T) {
 	}
 }
 
+// TestBenchSoakSelf runs a short soak against a self-hosted server: it
+// passes its checks, says so, and exits 0.
+func TestBenchSoakSelf(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"bench", "soak", "--self", "--duration", "1s", "--clients", "2", "--churners", "2", "--stuck", "0"}, &stdout, &stderr, noEnv)
+	if code != 0 {
+		t.Fatalf("exit status %d; stdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"parley bench soak: 1s of churn, 2 stable clients in 1 pairs", "no stuck session", "PASS: all 10 checks"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if !strings.Contains(stderr.String(), "winding down") {
+		t.Errorf("no progress on stderr:\n%s", stderr.String())
+	}
+}
+
 // benchJSON is what the tests read of bench's JSON.
 type benchJSON struct {
 	Workload   string `json:"workload"`
@@ -113,6 +131,10 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "idle", "--room-size", "-1"},
 		{"bench", "connect", "--parallel", "-1"},
 		{"bench", "connect", "--room-size", "5"},
+		{"bench", "soak", "--clients", "3"},
+		{"bench", "soak", "--duration", "0"},
+		{"bench", "soak", "--addr", "127.0.0.1:1", "--metrics", "127.0.0.1:2"}, // no --pprof
+		{"bench", "soak", "--warmup", "1s"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr, noEnv); code != 2 {
