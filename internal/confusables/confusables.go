@@ -183,6 +183,9 @@ func CaseFoldedSkeleton(s string) string {
 	if plainLowerASCII(s) {
 		return s
 	}
+	if !utf8.ValidString(s) {
+		s = perByteReplaced(s)
+	}
 	for range maxRounds {
 		next := Skeleton(fold(s))
 		if next == s {
@@ -191,6 +194,21 @@ func CaseFoldedSkeleton(s string) string {
 		s = next
 	}
 	return s
+}
+
+// perByteReplaced is s with each byte that is not part of valid UTF-8
+// replaced by U+FFFD, as case folding replaces it. The skeleton alone
+// replaces a run of such bytes at once, so without this a string and its
+// case folding could get different keys ("\xe4\xec" one U+FFFD, its
+// folding two). Chat cleans names before keying them, so this is for
+// whoever does not.
+func perByteReplaced(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for _, r := range s { // an invalid byte ranges as one utf8.RuneError
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // plainLowerASCII reports whether s is ASCII without a capital letter or a
