@@ -189,7 +189,7 @@ func (h *Hub) Admit(addr string) (release func(), why Reject, refused *Error) {
 	h.mu.RLock()
 	closing := h.closing
 	h.mu.RUnlock()
-	if ban, ok := h.sanctions.ban(ip, time.Now()); ok && !closing { // bans bind loopback too
+	if ban, ok := h.sanctions.onAddr(store.Ban, ip, time.Now()); ok && !closing { // bans bind loopback too
 		h.Metrics.Rejected[RejectBanned].Add(1)
 		return nil, RejectBanned, &Error{Problem: ProbBanned, Until: ban.Until, Arg: ban.Reason}
 	}

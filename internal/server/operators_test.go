@@ -73,7 +73,7 @@ func dialFrom(t *testing.T, s *Server, ip string) *lineClient {
 // that it hears nothing of the lobby.
 func operator(t *testing.T, s *Server) *lineClient {
 	t.Helper()
-	op := dialText(t, s)
+	op := greeted(dialFrom(t, s, "127.0.0.1"))
 	op.send("/join ops", "/login "+opName+" "+opPW)
 	op.expect("joined [ops]", "logged in as "+opName)
 	return op
@@ -213,13 +213,18 @@ func TestKickZh(t *testing.T) {
 
 // TestBanByName: banning a registered user ends its session, refuses its
 // address and its logins from anywhere until the ban is lifted, and lists
-// it; another operator, in JSON, lists it and lifts it.
+// it. Banned again while away, its address stays refused; /unban of the
+// address frees the address and keeps the logins refused. Another
+// operator, in JSON, lists the bans and lifts them.
 func TestBanByName(t *testing.T) {
 	t.Parallel()
-	s := opServer(t, ":memory:", map[string]string{"bob": "bob pw", "admin": "admin pw"},
-		func(c *Config) { c.Operators = append(c.Operators, "admin") })
+	ip := nonLoopbackIP(t) // a ban by name does not refuse a loopback address
+	s := opServer(t, ":memory:", map[string]string{"bob": "bob pw", "admin": "admin pw"}, func(c *Config) {
+		c.Operators = append(c.Operators, "admin")
+		c.Listen = net.JoinHostPort(ip, "0")
+	})
 	op := operator(t, s)
-	bob := named(t, s, "127.0.0.2", "bob", "bob pw")
+	bob := named(t, s, ip, "bob", "bob pw")
 
 	op.send("/ban bob 1h flooding")
 	done := op.next()
@@ -228,34 +233,73 @@ func TestBanByName(t *testing.T) {
 		t.Fatalf("operator: got %q", done)
 	}
 	bob.closed("kicked by root: flooding")
-	refused(t, s, "127.0.0.2", "error: banned until "+ts+": flooding")
+	refused(t, s, ip, "error: banned until "+ts+": flooding")
 
 	other := named(t, s, "127.0.0.3", "someone", "")
 	other.send("/login bob bob pw", "/nick bob")
 	other.expect("error: banned until "+ts+": flooding", "error: name registered: bob")
 
+	op.send("/ban bob 2h flooding again") // bob is away: its address stays refused
+	ts = until(t, op.next(), 2*time.Hour)
+	refused(t, s, ip, "error: banned until "+ts+": flooding again")
 	op.send("/bans")
-	op.expect("[bob] until " + ts + ": flooding")
+	op.expect("[bob] until " + ts + ": flooding again")
 
-	opj := dialJSON(t, s)
+	op.send("/unban " + ip)
+	op.expect("unbanned [" + ip + "]")
+	from := greeted(dialFrom(t, s, ip))
+	from.send("/login bob bob pw")
+	from.expect("error: banned until " + ts + ": flooding again")
+
+	opj := jsonGreeted(dialFrom(t, s, "127.0.0.4"))
 	opj.sendJSON(`{"op":"login","name":"admin","password":"admin pw","id":1}`)
 	opj.expectJSON(map[string]any{"type": "ok", "name": "admin", "ref": float64(1)})
 	opj.sendJSON(`{"op":"bans","id":2}`)
 	opj.expectJSON(map[string]any{"type": "bans", "ref": float64(2),
-		"bans": []any{map[string]any{"target": "bob", "until": ts, "reason": "flooding"}}})
+		"bans": []any{map[string]any{"target": "bob", "until": ts, "reason": "flooding again"}}})
 	opj.sendJSON(`{"op":"ban","target":"127.0.0.9","duration":"7d","id":5}`)
 	until(t, opj.expectJSON(map[string]any{"type": "ok", "name": "127.0.0.9", "ref": float64(5)})["until"].(string), 7*24*time.Hour)
 	opj.sendJSON(`{"op":"unban","target":"BOB","id":3}`)
-	opj.expectJSON(map[string]any{"type": "ok", "ref": float64(3)})
+	opj.expectJSON(map[string]any{"type": "ok", "name": "BOB", "ref": float64(3)})
 	opj.sendJSON(`{"op":"unban","target":"127.0.0.9","id":6}`)
 	opj.expectJSON(map[string]any{"type": "ok", "name": "127.0.0.9", "ref": float64(6)})
 	opj.sendJSON(`{"op":"unban","target":"bob","id":4}`)
 	opj.expectJSON(map[string]any{"type": "error", "code": "bad_request", "message": "not banned: bob", "ref": float64(4)})
 
-	back := named(t, s, "127.0.0.2", "bob", "bob pw")
-	back.quiet()
+	from.expect("["+opj.addr+"]"+opj.addr+":online", "["+opj.addr+"]"+opj.addr+":renamed to admin")
+	from.send("/login bob bob pw")
+	from.expect("logged in as bob")
 	op.send("/bans")
 	op.expect("*** no bans")
+}
+
+// TestBanByNameOnLoopback: a ban by name on a user connected from a
+// loopback address (everyone behind a proxy on this machine, and the
+// operators) ends its session and refuses its logins, but not the address.
+// Nor does kicking or banning a guest by the name it was given on
+// connect, its address, refuse the loopback address.
+func TestBanByNameOnLoopback(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", map[string]string{"bob": "bob pw"})
+	op := operator(t, s)
+	bob := named(t, s, "127.0.0.2", "bob", "bob pw")
+	op.send("/ban bob")
+	op.expect("banned [bob] until forever")
+	bob.closed("kicked by root")
+	again := greeted(dialFrom(t, s, "127.0.0.2"))
+	again.send("/login bob bob pw")
+	again.expect("error: banned until forever")
+
+	guest := greeted(dialFrom(t, s, "127.0.0.3"))
+	again.expect("[" + guest.addr + "]" + guest.addr + ":online")
+	op.send("/kick " + guest.addr) // a default name is not a valid chosen one, but it is a name
+	op.expect("kicked [" + guest.addr + "]")
+	guest.closed("kicked by root")
+	guest2 := greeted(dialFrom(t, s, "127.0.0.3"))
+	op.send("/ban " + guest2.addr + " 1h") // held as a name: the user, not the address
+	until(t, op.next(), time.Hour)
+	guest2.closedWith("kicked by root")
+	greeted(dialFrom(t, s, "127.0.0.3")).quiet()
 }
 
 // TestBanByAddress: a ban on an address ends every session from it but an
@@ -296,6 +340,13 @@ func TestBanByAddress(t *testing.T) {
 	op.send("/unban 127.0.0.5")
 	op.expect("unbanned [127.0.0.5]")
 	greeted(dialFrom(t, s, "127.0.0.5")).quiet()
+
+	// A name that reads as an address is a name while someone holds it.
+	dotted := named(t, s, "127.0.0.10", "127.0.0.11", "")
+	op.send("/ban 127.0.0.11")
+	op.expect("banned [127.0.0.11] until forever")
+	dotted.closedWith("kicked by root")
+	greeted(dialFrom(t, s, "127.0.0.11")).quiet()
 }
 
 // wsFrom tries a WebSocket connection from the loopback address ip and
@@ -350,6 +401,66 @@ func TestMute(t *testing.T) {
 	amy.expect("[" + bob.addr + "]bobby:free")
 	op.send("/mute nobody", "/mute root 1h", "/mute bob soon")
 	op.expect("error: no such user: nobody", "error: unauthorized", "error: usage: /mute NAME [DURATION]")
+}
+
+// TestMuteJSONAndOffline: a muted user's JSON say and dm are refused with
+// unauthorized and the ref, and so is a private message to a registered
+// user who is away; the away user gets nothing when it logs in.
+func TestMuteJSONAndOffline(t *testing.T) {
+	t.Parallel()
+	s := opServer(t, ":memory:", map[string]string{"carl": "carl pw"})
+	op := operator(t, s)
+	j := jsonGreeted(dialFrom(t, s, "127.0.0.2"))
+	j.sendJSON(`{"op":"nick","name":"jay","id":1}`)
+	j.expectJSON(map[string]any{"type": "ok", "name": "jay", "ref": float64(1)})
+	op.send("/mute jay 1h")
+	ts := until(t, op.next(), time.Hour)
+	j.sendJSON(`{"op":"say","text":"hi","id":2}`)
+	j.expectJSON(map[string]any{"type": "error", "code": "unauthorized", "message": "muted until " + ts, "ref": float64(2)})
+	j.sendJSON(`{"op":"dm","to":"carl","text":"psst","id":3}`) // carl is away: it would be kept
+	j.expectJSON(map[string]any{"type": "error", "code": "unauthorized", "message": "muted until " + ts, "ref": float64(3)})
+	j.quietJSON()
+	carl := named(t, s, "127.0.0.3", "carl", "carl pw")
+	carl.quiet() // no kept message
+}
+
+// TestMuteHoldsTheAddress: a mute holds the muted user's address (not a
+// loopback one): reconnecting under a new name does not lift it, an
+// operator from that address is not muted, and /unmute of the new name
+// lifts it.
+func TestMuteHoldsTheAddress(t *testing.T) {
+	t.Parallel()
+	ip := nonLoopbackIP(t)
+	s := opServer(t, ":memory:", map[string]string{"admin": "admin pw"}, func(c *Config) {
+		c.Listen = net.JoinHostPort(ip, "0")
+		c.Operators = append(c.Operators, "admin")
+	})
+	op := operator(t, s)
+	admin := named(t, s, ip, "admin", "admin pw")
+	admin.send("/join ops")
+	admin.expect("joined [ops]")
+	op.expect("[" + admin.addr + "]admin:joined")
+	g := greeted(dialFrom(t, s, ip))
+	op.send("/mute " + g.addr)
+	op.expect("muted [" + g.addr + "] until forever")
+	admin.send("an operator on the muted address speaks")
+	admin.expect("[" + admin.addr + "]admin:an operator on the muted address speaks")
+	op.expect("[" + admin.addr + "]admin:an operator on the muted address speaks")
+	g.send("/quit")
+	g.closed("bye")
+	g2 := greeted(dialFrom(t, s, ip))
+	g2.send("back under a new name")
+	g2.expect("error: muted until forever")
+	peer := greeted(dialFrom(t, s, "127.0.0.3"))
+	g2.expect("[" + peer.addr + "]" + peer.addr + ":online")
+	peer.send("not muted")
+	peer.expect("[" + peer.addr + "]" + peer.addr + ":not muted")
+	g2.expect("[" + peer.addr + "]" + peer.addr + ":not muted")
+
+	op.send("/unmute " + g2.addr)
+	op.expect("unmuted [" + g2.addr + "]")
+	g2.send("free")
+	g2.expect("[" + g2.addr + "]" + g2.addr + ":free")
 }
 
 // TestSanctionsSurviveRestart: bans and mutes are stored: after a restart
