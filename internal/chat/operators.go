@@ -159,13 +159,7 @@ func (h *Hub) ban(s *Session, cmd Command) {
 		if !ok {
 			return
 		}
-		on, sn.Key, sn.Target = u.on, u.key, u.shown
-		if on != nil {
-			sn.Addr = sanctionAddr(on.addr)
-		} else { // banned again while away: the address stays refused
-			prev, _ := h.sanctions.get(store.Ban, u.key, time.Time{})
-			sn.Addr = prev.Addr
-		}
+		on, sn.Key, sn.Target, sn.Addr = u.on, u.key, u.shown, h.addrOf(store.Ban, u)
 	}
 	sn.Until = endAfter(sn.Created, cmd.Duration)
 	if !h.keep(s, cmd.Ref, sn) {
@@ -177,6 +171,17 @@ func (h *Hub) ban(s *Session, cmd Command) {
 	}
 	h.log.Info("operator banned", "operator", s.Name(), "target", sn.Target, "addr", sn.Addr, "until", untilAttr(sn.Until), "reason", sn.Reason)
 	s.send(&Event{Kind: EvDone, Ref: cmd.Ref, Did: OpBan, Name: sn.Target, Text: sn.Reason, Until: sn.Until})
+}
+
+// addrOf is the address a ban or mute of kind on u also holds: the one u
+// is connected from (sanctionAddr), or while u is away, the one an earlier
+// sanction of that kind on the name held.
+func (h *Hub) addrOf(kind store.SanctionKind, u user) string {
+	if u.on != nil {
+		return sanctionAddr(u.on.addr)
+	}
+	prev, _ := h.sanctions.get(kind, u.key, time.Time{})
+	return prev.Addr
 }
 
 // holdsName reports whether a session holds name or an account owns it.
@@ -210,13 +215,7 @@ func (h *Hub) mute(s *Session, cmd Command) {
 	if !ok {
 		return
 	}
-	sn := store.Sanction{Kind: store.Mute, Key: u.key, Target: u.shown, By: s.Name(), Created: now()}
-	if u.on != nil {
-		sn.Addr = sanctionAddr(u.on.addr)
-	} else {
-		prev, _ := h.sanctions.get(store.Mute, u.key, time.Time{})
-		sn.Addr = prev.Addr
-	}
+	sn := store.Sanction{Kind: store.Mute, Key: u.key, Target: u.shown, Addr: h.addrOf(store.Mute, u), By: s.Name(), Created: now()}
 	sn.Until = endAfter(sn.Created, cmd.Duration)
 	if !h.keep(s, cmd.Ref, sn) {
 		return
@@ -249,22 +248,17 @@ func (h *Hub) keep(s *Session, ref []byte, sn store.Sanction) bool {
 // of it that bans on names hold (their logins stay refused).
 func (h *Hub) unban(s *Session, cmd Command) {
 	target := Clean(strings.TrimSpace(cmd.Name))
-	found := false
 	keys := []string{Fold(target)}
 	ip, isAddr := asAddr(target)
 	if isAddr {
 		keys = append(keys, addrBanKey(ip))
 	}
-	for _, key := range keys {
-		had, err := h.unkeep(store.Ban, key)
-		if err != nil {
-			h.liftFailed(s, cmd.Ref, err)
-			return
-		}
-		found = found || had
+	found, ok := h.unkeepAll(s, cmd.Ref, store.Ban, keys)
+	if !ok {
+		return
 	}
 	if isAddr {
-		for _, sn := range h.sanctions.withAddr(ip, "") {
+		for _, sn := range h.sanctions.withAddr(ip) {
 			sn.Addr = ""
 			if !h.keep(s, cmd.Ref, sn) {
 				return
@@ -281,22 +275,28 @@ func (h *Hub) unban(s *Session, cmd Command) {
 func (h *Hub) unmute(s *Session, cmd Command) {
 	target := Clean(strings.TrimSpace(cmd.Name))
 	keys := h.muteKeys(Fold(target))
-	found := false
-	for _, key := range keys {
-		had, err := h.unkeep(store.Mute, key)
-		if err != nil {
-			h.liftFailed(s, cmd.Ref, err)
-			return
-		}
-		found = found || had
+	found, ok := h.unkeepAll(s, cmd.Ref, store.Mute, keys)
+	if !ok {
+		return
 	}
 	found = h.unmuteSessions(keys) || found
 	h.lifted(s, cmd.Ref, OpUnmute, target, found)
 }
 
-func (h *Hub) liftFailed(s *Session, ref []byte, err error) {
-	h.storeFailed("delete a sanction", err)
-	replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
+// unkeepAll deletes the sanctions of kind with keys, reporting whether
+// there was any; if the store fails it replies store_unavailable and
+// returns ok false.
+func (h *Hub) unkeepAll(s *Session, ref []byte, kind store.SanctionKind, keys []string) (found, ok bool) {
+	for _, key := range keys {
+		had, err := h.unkeep(kind, key)
+		if err != nil {
+			h.storeFailed("delete a sanction", err)
+			replyErr(s, ref, &Error{Problem: ProbStoreUnavailable})
+			return false, false
+		}
+		found = found || had
+	}
+	return found, true
 }
 
 // lifted tells the operator that the sanction on target is lifted, or

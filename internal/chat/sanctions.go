@@ -129,15 +129,13 @@ func (x *sanctions) get(kind store.SanctionKind, key string, t time.Time) (store
 	return sn, ok && inForce(sn, t)
 }
 
-// withAddr returns the bans other than key's that refuse the address ip.
-func (x *sanctions) withAddr(ip, key string) []store.Sanction {
+// withAddr returns the bans that refuse the address ip.
+func (x *sanctions) withAddr(ip string) []store.Sanction {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	var out []store.Sanction
+	out := make([]store.Sanction, 0, len(x.banAddrs[ip]))
 	for _, k := range x.banAddrs[ip] {
-		if k != key {
-			out = append(out, x.bans[k])
-		}
+		out = append(out, x.bans[k])
 	}
 	return out
 }
